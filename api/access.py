@@ -1,0 +1,125 @@
+"""The access policy: the one place that decides who may do what and see which rows and fields.
+
+Routers declare an `Action`; queries ask `visible_levels`; answers pass through `redact`. Nothing else
+in the service decides access.
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from api.errors import PermissionDenied, Unauthenticated
+from api.orm import Visibility
+from api.schemas import RedactableOut
+from api.users.models import Role
+
+
+class CallerKind(enum.StrEnum):
+    anonymous = "anonymous"
+    staff = "staff"
+    partner = "partner"
+    system = "system"
+
+
+class Action(enum.StrEnum):
+    public = "public"  # anyone, no credentials
+    read = "read"  # staff of any role, partners with the read scope
+    write = "write"  # editors and admins, partners with the write scope
+    admin = "admin"  # admins only
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: CallerKind
+    role: Role | None = None
+    user_id: uuid.UUID | None = None
+    partner_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    credential_id: uuid.UUID | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is CallerKind.staff
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind is CallerKind.partner
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this caller."""
+        if self.kind is CallerKind.staff:
+            return f"user:{self.user_id}"
+        if self.kind is CallerKind.partner:
+            return f"partner:{self.partner_id}"
+        return self.kind.value
+
+
+ANONYMOUS = Caller(CallerKind.anonymous)
+SYSTEM = Caller(CallerKind.system)
+
+
+def authorize(caller: Caller, action: Action) -> None:
+    """Raise unless the caller may perform the action at all (row visibility is decided separately)."""
+    if action is Action.public:
+        return
+    if caller.kind is CallerKind.anonymous:
+        raise Unauthenticated(detail="Send a bearer token or an X-API-Key.")
+    if caller.kind is CallerKind.system:
+        return
+    if caller.kind is CallerKind.staff:
+        allowed = {
+            Action.read: True,
+            Action.write: caller.role in (Role.admin, Role.editor),
+            Action.admin: caller.role is Role.admin,
+        }[action]
+    else:
+        allowed = action is not Action.admin and action.value in caller.scopes
+    if not allowed:
+        raise PermissionDenied(detail=f"This action needs the '{action.value}' right.")
+
+
+def visible_levels(caller: Caller) -> frozenset[Visibility]:
+    """Which records, by visibility, the caller may see at all."""
+    if caller.kind is CallerKind.system or (caller.is_staff and caller.role in (Role.admin, Role.editor)):
+        return frozenset(Visibility)
+    if caller.is_staff:
+        return frozenset({Visibility.public, Visibility.partners, Visibility.internal})
+    if caller.is_partner:
+        return frozenset({Visibility.public, Visibility.partners})
+    return frozenset({Visibility.public})
+
+
+def can_see(caller: Caller, visibility: Visibility) -> bool:
+    return visibility in visible_levels(caller)
+
+
+# Fields that only NGO staff may read, whatever the record's visibility.
+STAFF_ONLY_FIELDS = frozenset({"internal_notes"})
+
+
+def hidden_fields(caller: Caller) -> frozenset[str]:
+    return frozenset() if caller.is_staff or caller.kind is CallerKind.system else STAFF_ONLY_FIELDS
+
+
+def sees_small_counts(caller: Caller) -> bool:
+    """Aggregates shown outside the NGO suppress counts below SMALL_COUNT so no child can be singled out."""
+    return caller.is_staff or caller.kind is CallerKind.system
+
+
+SMALL_COUNT = 3
+
+
+R = TypeVar("R", bound=RedactableOut)
+
+
+def redact(caller: Caller, answer: R) -> R:
+    """Withhold from an answer the fields this caller may not read."""
+    hidden = hidden_fields(caller)
+    return answer.without(hidden) if hidden else answer
+
+
+def visible(caller: Caller, visibility_column: Any) -> Any:
+    """The SQL condition on a record's visibility column that this caller may see."""
+    return visibility_column.in_([v.value for v in visible_levels(caller)])

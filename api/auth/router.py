@@ -1,0 +1,43 @@
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordRequestForm
+
+from api.auth import service
+from api.auth.schemas import TokenOut
+from api.config import Settings
+from api.deps import Reader, Session
+from api.errors import Unauthenticated, problem_responses
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+_bearer = HTTPBearer(auto_error=False)
+
+
+@router.post("/token", response_model=TokenOut, responses=problem_responses(401, 422, 429))
+async def login(
+    request: Request,
+    response: Response,
+    session: Session,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> TokenOut:
+    """Staff login (OAuth2 password flow): `username` is the e-mail."""
+    settings: Settings = request.app.state.settings
+    token, expires_in = await service.login(
+        session, form.username, form.password, timedelta(minutes=settings.access_token_minutes)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TokenOut(access_token=token, expires_in=expires_in)
+
+
+@router.post("/logout", status_code=204, responses=problem_responses(401, 403))
+async def logout(
+    session: Session,
+    caller: Reader,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Response:
+    """Revoke the session token at once."""
+    if bearer is None:
+        raise Unauthenticated(detail="Logout ends a staff session; send its bearer token.")
+    await service.logout(session, bearer.credentials)
+    return Response(status_code=204)

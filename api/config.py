@@ -1,0 +1,40 @@
+"""Settings, read from `VIGIA_`-prefixed environment variables or a `.env` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIA_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Unset: the service runs its own embedded PostgreSQL under `data_dir`.
+    database_url: str | None = None
+    data_dir: Path = Path(".vigia")
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    cors_origins: list[str] = []
+    log_level: str = "INFO"
+    # The built dashboard; served at / when present.
+    frontend_dist: Path = Path("frontend/dist")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
+            raise ValueError("VIGIA_SECRET_KEY must be set to a strong secret outside development")
+        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("VIGIA_SECRET_KEY must be at least 32 characters")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

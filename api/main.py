@@ -1,0 +1,94 @@
+"""The application: routers, error handling and the database's lifetime."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.auth.router import router as auth_router
+from api.cases.router import router as cases_router
+from api.config import Settings, get_settings
+from api.db import Database, create_engine
+from api.errors import Problem, problem_responses
+from api.frontend import mount_frontend
+from api.health.router import router as health_router
+from api.institutions.router import router as institutions_router
+from api.problems import install_error_handlers
+from api.states.router import router as states_router
+from api.stats.router import router as stats_router
+from api.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+logger = logging.getLogger("vigia")
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX, responses=problem_responses(503))
+    for domain in (
+        health_router,
+        auth_router,
+        states_router,
+        institutions_router,
+        cases_router,
+        stats_router,
+        users_router,
+    ):
+        router.include_router(domain)
+    return router
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the service. Tests pass their own `database`; otherwise one is made from the settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        if owned:
+            if settings.database_url is None:
+                raise RuntimeError("VIGIA_DATABASE_URL is not set; `vigia serve` starts an embedded database")
+            app.state.db = Database.from_engine(create_engine(settings.database_url, settings))
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Vigía API",
+        version="1.0.0",
+        summary="Cases of organized sexual violence against children in schools, and the State's "
+        "compliance with what courts ordered.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.db = database
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "Content-Type",
+                "Accept",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "Link"],
+        )
+    app.include_router(api_router())
+    # Problem is referenced by every error response; make sure it is in the components.
+    app.openapi_schema = None
+    _ = Problem
+    mount_frontend(app, settings.frontend_dist)
+    return app

@@ -1,0 +1,158 @@
+"""Renders every error as RFC 9457 problem+json: domain errors, validation, HTTP and database faults."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import (
+    PROBLEM_MEDIA_TYPE,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    PreconditionFailed,
+    ServiceUnavailable,
+    problem_body,
+)
+
+logger = logging.getLogger("vigia.errors")
+
+_HTTP_TITLES = {
+    400: "Malformed request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "The upload is too large",
+    415: "Unsupported media type",
+}
+
+
+def problem_response(error: DomainError) -> JSONResponse:
+    return JSONResponse(
+        problem_body(error), status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers
+    )
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    # ("body", "sources", 0, "kind") -> "sources.0.kind"; ("query", "limit") -> "limit";
+    # a header keeps its HTTP name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        return "the body is not valid JSON"
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Only locations and messages: the submitted values never echo back.
+    fields = [FieldError(_field_name(tuple(e.get("loc", ()))), _message(e)) for e in exc.errors()]
+    detail = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
+    return problem_response(InvalidInput(detail=detail, errors=fields))
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error = DomainError(detail=str(exc.detail) if exc.detail else "", headers=dict(exc.headers or {}))
+    error.status = exc.status_code  # type: ignore[misc]
+    error.title = _HTTP_TITLES.get(exc.status_code, "Error")  # type: ignore[misc]
+    error.slug = error.title.lower().replace(" ", "-")  # type: ignore[misc]
+    return problem_response(error)
+
+
+async def _stale(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(PreconditionFailed(detail="Someone else changed this record; read it again."))
+
+
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unreachable: %s", type(exc).__name__)
+    return problem_response(
+        ServiceUnavailable(detail="The database is unreachable; try again shortly.", headers={"Retry-After": "5"})
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or _is_connection_fault(exc):
+        return await _database_down(request, exc)
+    return await _unexpected(request, exc)
+
+
+def _is_connection_fault(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    name = type(orig).__name__ if orig is not None else ""
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return (
+        isinstance(exc, InterfaceError | OperationalError)
+        and ("Connection" in name or "CannotConnect" in name or (sqlstate or "").startswith(("08", "57P")))
+    ) or (sqlstate or "").startswith(("08", "57P"))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The exception class only: its message may quote SQL parameters, i.e. record content.
+    logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return problem_response(DomainError(detail="An unexpected error occurred; it has been logged."))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale)
+    app.add_exception_handler(PoolTimeout, _database_down)
+    app.add_exception_handler(ConnectionError, _database_down)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_middleware(CatchAllMiddleware)
+
+
+class CatchAllMiddleware:
+    """Answers any unhandled exception with a bare 500 problem and logs only its class.
+
+    Starlette's own last-resort handler re-raises, and the server would then log a traceback whose
+    message can quote SQL parameters, that is, record content.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            logger.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
+            if not started:
+                response = problem_response(DomainError(detail="An unexpected error occurred; it has been logged."))
+                await response(scope, receive, send)

@@ -1,0 +1,39 @@
+"""Creating records through POST: one path that honours Idempotency-Key for every resource."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import idempotency
+from api.access import Caller
+from api.deps import etag
+from api.responses import NO_STORE
+
+Create = Callable[[], Awaitable[tuple[BaseModel, str]]]
+
+
+async def create_answer(
+    session: AsyncSession, caller: Caller, request: Request, key: str | None, body: BaseModel, create: Create
+) -> JSONResponse:
+    """Run `create` once per Idempotency-Key: a retry with the same body gets the first answer back;
+    the same key with another body is refused (422)."""
+    fingerprint = idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
+    if key is not None:
+        stored = await idempotency.claim(session, caller.actor, key, fingerprint)
+        if stored is not None:
+            return JSONResponse(
+                stored.body,
+                status_code=stored.status_code,
+                headers={**NO_STORE, "Idempotent-Replayed": "true"},
+            )
+    answer, location = await create()
+    payload = answer.model_dump(mode="json")
+    if key is not None:
+        await idempotency.remember(session, caller.actor, key, 201, payload)
+    headers = {"Location": location, **NO_STORE}
+    if (version := payload.get("version")) is not None:
+        headers["ETag"] = etag(version)
+    return JSONResponse(payload, status_code=201, headers=headers)
