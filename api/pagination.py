@@ -1,17 +1,19 @@
-"""Cursor (keyset) pagination in a stable order: (created_at, id). No offsets, so rows inserted while
-a client walks the pages never make it see a row twice or skip one."""
+"""Cursor (keyset) pagination in a stable order.
+
+The order is a sort key (creation time by default) with the id as tie-breaker. No offsets: rows
+inserted while a client walks the pages never make it see a row twice or skip one.
+"""
 
 import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
 
 from api.errors import invalid
 
@@ -26,44 +28,68 @@ class PageParams:
     updated_since: datetime | None = None
 
 
-class Keyed(Protocol):
-    id: Any
-    created_at: Any
-    updated_at: Any
+@dataclass(frozen=True)
+class SortKey:
+    """A column (never null: coalesce a nullable one) that a list can be ordered by."""
+
+    name: str
+    column: Any
+    value_of: Callable[[Any], Any]
+    parse: Callable[[Any], Any] = lambda v: v
+    descending: bool = False
+
+    def reversed(self) -> "SortKey":
+        return SortKey(self.name, self.column, self.value_of, self.parse, not self.descending)
+
+    @property
+    def label(self) -> str:
+        return f"-{self.name}" if self.descending else self.name
 
 
-def encode_cursor(created_at: datetime, record_id: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(record_id)], separators=(",", ":")).encode()
+def by_creation(model: Any) -> SortKey:
+    return SortKey("created_at", model.created_at, lambda r: r.created_at.isoformat(), datetime.fromisoformat)
+
+
+def encode_cursor(sort: SortKey, row: Any) -> str:
+    raw = json.dumps([sort.label, sort.value_of(row), str(row.id)], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(sort: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, record_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created_at), uuid.UUID(record_id)
+        label, value, record_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if label != sort.label:
+            raise ValueError("cursor of another order")
+        return sort.parse(value), uuid.UUID(record_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise invalid("cursor", "not a cursor this service issued") from exc
+        raise invalid("cursor", "not a cursor this service issued for this order") from exc
 
 
-def apply_keyset(stmt: Select[Any], model: type[Keyed], params: PageParams) -> Select[Any]:
+def apply_keyset(stmt: Select[Any], model: Any, params: PageParams, sort: SortKey | None = None) -> Select[Any]:
     """Filter, order and limit a select of `model` for one page (one extra row tells if more follow)."""
-    created_at: InstrumentedAttribute[Any] = model.created_at
-    record_id: InstrumentedAttribute[Any] = model.id
+    sort = sort or by_creation(model)
     if params.updated_since is not None:
         stmt = stmt.where(model.updated_at >= params.updated_since)
     if params.cursor:
-        after_created, after_id = decode_cursor(params.cursor)
-        stmt = stmt.where(tuple_(created_at, record_id) > tuple_(after_created, after_id))
-    return stmt.order_by(created_at, record_id).limit(params.limit + 1)
+        value, after_id = decode_cursor(sort, params.cursor)
+        position = tuple_(sort.column, model.id)
+        bound = tuple_(value, after_id)
+        stmt = stmt.where(position < bound if sort.descending else position > bound)
+    if sort.descending:
+        return stmt.order_by(sort.column.desc(), model.id.desc()).limit(params.limit + 1)
+    return stmt.order_by(sort.column, model.id).limit(params.limit + 1)
 
 
-K = TypeVar("K", bound=Keyed)
+R = TypeVar("R")
 
 
-def split_page(rows: Sequence[K], limit: int) -> tuple[list[K], str | None]:
+def split_page(
+    rows: Sequence[R], limit: int, sort: SortKey | None = None, record: Callable[[R], Any] = lambda r: r
+) -> tuple[list[R], str | None]:
+    """The page's rows and the cursor of the next page; `record` finds the keyed record in a row."""
     items = list(rows[:limit])
-    if len(rows) > limit:
-        last = items[-1]
-        return items, encode_cursor(last.created_at, last.id)
-    return items, None
+    if len(rows) <= limit:
+        return items, None
+    last = record(items[-1])
+    return items, encode_cursor(sort or by_creation(type(last)), last)

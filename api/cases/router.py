@@ -1,3 +1,124 @@
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.access import redact
+from api.cases import service
+from api.cases.models import LegalStatus, Pattern
+from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseLinkOut, CaseOut, CaseUpdate
+from api.deps import IdempotencyKey, IfMatch, Paging, Reader, Session, Writer
+from api.errors import invalid, problem_responses
+from api.institutions.models import Sector
+from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
+from api.schemas import Page
+from api.write import create_answer
+
+router = APIRouter(prefix="/cases", tags=["cases"], responses=problem_responses(401, 403))
+
+SORT_VALUES = sorted([*service.SORTS, *(f"-{name}" for name in service.SORTS)])
+
+
+def case_filters(
+    state: Annotated[str | None, Query(description="ISO 3166-2 code, e.g. MX-JAL")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100, description="Cases whose period includes this year")] = None,
+    sector: Sector | None = None,
+    legal_status: LegalStatus | None = None,
+    pattern: Annotated[list[Pattern] | None, Query(description="Repeat to require several patterns")] = None,
+    report_wave: Annotated[int | None, Query(ge=1)] = None,
+    institution_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Full text (Spanish, accents ignored)")] = None,
+) -> service.CaseFilters:
+    return service.CaseFilters(
+        state=state,
+        year=year,
+        sector=sector,
+        legal_status=legal_status,
+        patterns=tuple(pattern or ()),
+        report_wave=report_wave,
+        institution_id=institution_id,
+        q=q,
+    )
+
+
+CaseFilterParams = Annotated[service.CaseFilters, Depends(case_filters)]
+
+
+@router.get("", response_model=Page[CaseOut], responses={**CSV_RESPONSE_DOC, **problem_responses(422)})
+async def list_cases(
+    request: Request,
+    session: Session,
+    caller: Reader,
+    paging: Paging,
+    filters: CaseFilterParams,
+    sort: Annotated[str, Query(description=f"One of {', '.join(SORT_VALUES)}")] = "created_at",
+) -> Response | Page[CaseOut]:
+    descending = sort.startswith("-")
+    key = service.SORTS.get(sort.removeprefix("-"))
+    if key is None:
+        raise invalid("sort", f"must be one of {', '.join(SORT_VALUES)}")
+    rows, next_cursor = await service.list_cases(
+        session, caller, filters, paging, key.reversed() if descending else key
+    )
+    page = Page[CaseOut](items=[redact(caller, CaseOut.of(c, sector)) for c, sector in rows], next_cursor=next_cursor)
+    return list_answer(request, caller, page, CaseOut)
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses=problem_responses(409, 422))
+async def create_case(
+    request: Request, session: Session, caller: Writer, body: CaseCreate, key: IdempotencyKey
+) -> Response:
+    async def create() -> tuple[CaseOut, str]:
+        case, sector = await service.create_case(session, caller, body)
+        return CaseOut.of(case, sector), f"{request.url.path}/{case.id}"
+
+    return await create_answer(session, caller, request, key, body, create)
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses=problem_responses(404, 422))
+async def get_case(session: Session, caller: Reader, case_id: uuid.UUID, response: Response) -> CaseOut:
+    case, sector = await service.get_case(session, caller, case_id)
+    with_etag(response, case.version)
+    return redact(caller, CaseOut.of(case, sector))
+
+
+@router.patch("/{case_id}", response_model=CaseOut, responses=problem_responses(404, 409, 412, 422, 428))
+async def update_case(
+    session: Session, caller: Writer, case_id: uuid.UUID, version: IfMatch, body: CaseUpdate, response: Response
+) -> CaseOut:
+    case, sector = await service.update_case(session, caller, case_id, version, body)
+    with_etag(response, case.version)
+    return redact(caller, CaseOut.of(case, sector))
+
+
+@router.delete("/{case_id}", status_code=204, responses=problem_responses(404, 412, 422, 428))
+async def delete_case(session: Session, caller: Writer, case_id: uuid.UUID, version: IfMatch) -> Response:
+    await service.delete_case(session, caller, case_id, version)
+    return Response(status_code=204)
+
+
+@router.get("/{case_id}/links", response_model=list[CaseLinkOut], responses=problem_responses(404, 422))
+async def list_links(session: Session, caller: Reader, case_id: uuid.UUID) -> list[CaseLinkOut]:
+    """Possible connections to other cases, each with its reason."""
+    return [CaseLinkOut.model_validate(link) for link in await service.list_links(session, caller, case_id)]
+
+
+@router.post(
+    "/{case_id}/links", status_code=201, response_model=CaseLinkOut, responses=problem_responses(404, 409, 422)
+)
+async def create_link(
+    request: Request, session: Session, caller: Writer, case_id: uuid.UUID, body: CaseLinkCreate, key: IdempotencyKey
+) -> Response:
+    async def create() -> tuple[CaseLinkOut, str]:
+        link = await service.create_link(session, caller, case_id, body)
+        return CaseLinkOut.model_validate(link), f"{request.url.path}/{link.id}"
+
+    return await create_answer(session, caller, request, key, body, create)
+
+
+@router.delete("/{case_id}/links/{link_id}", status_code=204, responses=problem_responses(404, 412, 422, 428))
+async def delete_link(
+    session: Session, caller: Writer, case_id: uuid.UUID, link_id: uuid.UUID, version: IfMatch
+) -> Response:
+    await service.delete_link(session, caller, case_id, link_id, version)
+    return Response(status_code=204)

@@ -1,0 +1,142 @@
+import uuid
+from datetime import datetime
+
+from pydantic import Field, field_validator
+
+from api.cases.models import Case, CaseSource, LegalStatus, LinkReason, Pattern, SourceKind
+from api.institutions.models import Sector
+from api.orm import Visibility
+from api.schemas import DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
+
+URL_PATTERN = r"^https?://[^\s]+$"
+
+
+class SourceIn(InputModel):
+    kind: SourceKind
+    reference: str = Field(min_length=1, max_length=500, description="File number, recommendation, headline…")
+    date: DocumentaryDate | None = None
+    url: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN)
+
+
+class SourceOut(OutputModel):
+    kind: SourceKind
+    reference: str
+    date: DocumentaryDate | None
+    url: str | None
+
+    @classmethod
+    def of(cls, source: CaseSource) -> "SourceOut":
+        return cls(
+            kind=source.kind,
+            reference=source.reference,
+            date=DocumentaryDate.from_columns(source.date, source.date_precision),
+            url=source.url,
+        )
+
+
+def _unique_patterns(patterns: list[Pattern] | None) -> list[Pattern] | None:
+    if patterns is not None and len(set(patterns)) != len(patterns):
+        raise ValueError("each pattern at most once")
+    return patterns
+
+
+class CaseCreate(InputModel):
+    title: str = Field(min_length=1, max_length=300)
+    institution_id: uuid.UUID | None = Field(default=None, description="The school")
+    state: str = Field(description="ISO 3166-2 code, e.g. MX-CMX", examples=["MX-CMX"])
+    year_start: int = Field(ge=1900, le=2100)
+    year_end: int | None = Field(default=None, ge=1900, le=2100, description="≥ year_start; null: one year")
+    report_number: int | None = Field(default=None, ge=1)
+    report_wave: int | None = Field(default=None, ge=1)
+    legal_status: LegalStatus = LegalStatus.documented
+    victims_count: int | None = Field(default=None, ge=0, description="Approximate; no child is ever named")
+    aggressors_count: int | None = Field(default=None, ge=0)
+    summary: str | None = Field(default=None, max_length=20_000)
+    internal_notes: str | None = Field(default=None, max_length=20_000)
+    patterns: list[Pattern] = Field(default_factory=list)
+    sources: list[SourceIn] = Field(default_factory=list, max_length=100)
+    visibility: Visibility = Visibility.internal
+
+    _patterns = field_validator("patterns")(_unique_patterns)
+
+
+class CaseUpdate(InputModel):
+    """Only the fields sent change; `patterns` and `sources`, when sent, replace the whole list."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    institution_id: uuid.UUID | None = None
+    state: str | None = None
+    year_start: int | None = Field(default=None, ge=1900, le=2100)
+    year_end: int | None = Field(default=None, ge=1900, le=2100)
+    report_number: int | None = Field(default=None, ge=1)
+    report_wave: int | None = Field(default=None, ge=1)
+    legal_status: LegalStatus | None = None
+    victims_count: int | None = Field(default=None, ge=0)
+    aggressors_count: int | None = Field(default=None, ge=0)
+    summary: str | None = Field(default=None, max_length=20_000)
+    internal_notes: str | None = Field(default=None, max_length=20_000)
+    patterns: list[Pattern] | None = None
+    sources: list[SourceIn] | None = Field(default=None, max_length=100)
+    visibility: Visibility | None = None
+
+    _patterns = field_validator("patterns")(_unique_patterns)
+
+
+class CaseOut(VisibleRecordOut):
+    title: str
+    institution_id: uuid.UUID | None
+    state: str
+    sector: Sector | None = Field(description="The school's sector, from the institution")
+    year_start: int
+    year_end: int | None
+    report_number: int | None
+    report_wave: int | None
+    legal_status: LegalStatus
+    victims_count: int | None
+    aggressors_count: int | None
+    summary: str | None
+    internal_notes: str | None
+    patterns: list[Pattern]
+    sources: list[SourceOut]
+
+    @classmethod
+    def of(cls, case: Case, sector: Sector | None) -> "CaseOut":
+        return cls(
+            id=case.id,
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            version=case.version,
+            visibility=case.visibility,
+            title=case.title,
+            institution_id=case.institution_id,
+            state=case.state,
+            sector=sector,
+            year_start=case.year_start,
+            year_end=case.year_end,
+            report_number=case.report_number,
+            report_wave=case.report_wave,
+            legal_status=case.legal_status,
+            victims_count=case.victims_count,
+            aggressors_count=case.aggressors_count,
+            summary=case.summary,
+            internal_notes=case.internal_notes,
+            patterns=[Pattern(p) for p in case.patterns],
+            sources=[SourceOut.of(s) for s in case.sources],
+        )
+
+
+class CaseLinkCreate(InputModel):
+    other_case_id: uuid.UUID
+    reason: LinkReason
+    note: str | None = Field(default=None, max_length=5_000)
+
+
+class CaseLinkOut(OutputModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    other_case_id: uuid.UUID
+    other_case_title: str
+    reason: LinkReason
+    note: str | None
+    created_at: datetime
+    version: int

@@ -1,0 +1,246 @@
+"""Cases: documented cases of possible organized sexual violence in schools, and links between them."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from api.access import Caller, visible
+from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason, Pattern
+from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
+from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from api.institutions.models import Institution, Sector
+from api.pagination import PageParams, SortKey, apply_keyset, by_creation, split_page
+from api.states.service import ensure_state
+from api.text_search import matches
+
+# The sector is the school's: cases are read joined to their institution.
+CaseRow = Row[tuple[Case, Sector | None]]
+
+_NO_NUMBER = 2**31 - 1
+
+SORTS: dict[str, SortKey] = {
+    "created_at": by_creation(Case),
+    "report_number": SortKey(
+        "report_number",
+        func.coalesce(Case.report_number, _NO_NUMBER),
+        lambda r: r.report_number if r.report_number is not None else _NO_NUMBER,
+        int,
+    ),
+    "year": SortKey("year", Case.year_start, lambda r: r.year_start, int),
+    "title": SortKey("title", Case.title, lambda r: r.title, str),
+    "updated_at": SortKey("updated_at", Case.updated_at, lambda r: r.updated_at.isoformat(), datetime.fromisoformat),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str | None = None
+    year: int | None = None
+    sector: Sector | None = None
+    legal_status: LegalStatus | None = None
+    patterns: Sequence[Pattern] = field(default_factory=tuple)
+    report_wave: int | None = None
+    institution_id: uuid.UUID | None = None
+    q: str | None = None
+
+
+def case_conditions(caller: Caller, f: CaseFilters) -> list[ColumnElement[bool]]:
+    """Every case list, search, export and aggregate filters through here, visibility first."""
+    conditions: list[ColumnElement[bool]] = [visible(caller, Case.visibility)]
+    if f.state is not None:
+        conditions.append(Case.state == f.state)
+    if f.year is not None:
+        conditions.append(and_(Case.year_start <= f.year, func.coalesce(Case.year_end, Case.year_start) >= f.year))
+    if f.sector is not None:
+        conditions.append(Institution.sector == f.sector)
+    if f.legal_status is not None:
+        conditions.append(Case.legal_status == f.legal_status)
+    if f.patterns:
+        conditions.append(Case.patterns.contains([p.value for p in f.patterns]))
+    if f.report_wave is not None:
+        conditions.append(Case.report_wave == f.report_wave)
+    if f.institution_id is not None:
+        conditions.append(Case.institution_id == f.institution_id)
+    if f.q:
+        conditions.append(matches(Case.search_vector, f.q))
+    return conditions
+
+
+def _select_cases() -> Any:
+    return (
+        select(Case, Institution.sector)
+        .outerjoin(Institution, Institution.id == Case.institution_id)
+        .options(selectinload(Case.sources))
+    )
+
+
+async def get_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> CaseRow:
+    row = (await session.execute(_select_cases().where(Case.id == case_id, visible(caller, Case.visibility)))).first()
+    if row is None:
+        raise NotFound(detail="No such case.")
+    return row
+
+
+async def list_cases(
+    session: AsyncSession, caller: Caller, filters: CaseFilters, page: PageParams, sort: SortKey
+) -> tuple[list[CaseRow], str | None]:
+    stmt = apply_keyset(_select_cases().where(*case_conditions(caller, filters)), Case, page, sort)
+    return split_page((await session.execute(stmt)).all(), page.limit, sort, record=lambda row: row[0])
+
+
+def _sources(items: Sequence[SourceIn]) -> list[CaseSource]:
+    return [
+        CaseSource(
+            position=i,
+            kind=s.kind,
+            reference=s.reference,
+            date=s.date.date if s.date else None,
+            date_precision=s.date.precision if s.date else None,
+            url=s.url,
+        )
+        for i, s in enumerate(items)
+    ]
+
+
+async def _check_institution(session: AsyncSession, caller: Caller, institution_id: uuid.UUID | None) -> None:
+    if institution_id is None:
+        return
+    found = await session.scalar(
+        select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
+    )
+    if found is None:
+        raise invalid("institution_id", "no such institution")
+
+
+def _check_period(case: Case) -> None:
+    if case.year_end is not None and case.year_end < case.year_start:
+        raise invalid("year_end", "must not be before year_start")
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "uq_cases_report_number" in str(exc.orig):
+            raise Conflict(
+                detail="Another case has this report number.",
+                errors=[FieldError("report_number", "already used by another case")],
+            ) from None
+        raise
+
+
+async def create_case(session: AsyncSession, caller: Caller, data: CaseCreate) -> CaseRow:
+    await ensure_state(session, data.state)
+    await _check_institution(session, caller, data.institution_id)
+    values = data.model_dump(exclude={"sources", "patterns"})
+    case = Case(**values, patterns=[p.value for p in data.patterns], sources=_sources(data.sources))
+    _check_period(case)
+    session.add(case)
+    await _flush(session)
+    return await get_case(session, caller, case.id)
+
+
+_NOT_NULL = ("title", "state", "year_start", "legal_status", "visibility", "patterns", "sources")
+
+
+async def update_case(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, version: int, data: CaseUpdate
+) -> CaseRow:
+    case, _ = await get_case(session, caller, case_id)
+    if case.version != version:
+        raise PreconditionFailed(detail="Someone else changed this case; read it again.")
+    changes = data.model_dump(exclude_unset=True, exclude={"sources", "patterns"})
+    for name in _NOT_NULL:
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise invalid(name, "cannot be null")
+    if "state" in changes:
+        await ensure_state(session, changes["state"])
+    if "institution_id" in changes:
+        await _check_institution(session, caller, changes["institution_id"])
+    for name, value in changes.items():
+        setattr(case, name, value)
+    if data.patterns is not None:
+        case.patterns = [p.value for p in data.patterns]
+    if data.sources is not None:
+        case.sources = _sources(data.sources)
+    _check_period(case)
+    await _flush(session)
+    return await get_case(session, caller, case.id)
+
+
+async def delete_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID, version: int) -> None:
+    case, _ = await get_case(session, caller, case_id)
+    if case.version != version:
+        raise PreconditionFailed(detail="Someone else changed this case; read it again.")
+    await session.delete(case)
+    await session.flush()
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkView:
+    id: uuid.UUID
+    case_id: uuid.UUID
+    other_case_id: uuid.UUID
+    other_case_title: str
+    reason: LinkReason
+    note: str | None
+    created_at: Any
+    version: int
+
+
+async def list_links(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> list[LinkView]:
+    """Links of a visible case to other cases the caller may also see."""
+    await get_case(session, caller, case_id)
+    stmt = (
+        select(CaseLink, Case.id, Case.title)
+        .join(Case, Case.id == func.coalesce(func.nullif(CaseLink.case_a_id, case_id), CaseLink.case_b_id))
+        .where(or_(CaseLink.case_a_id == case_id, CaseLink.case_b_id == case_id), visible(caller, Case.visibility))
+        .order_by(CaseLink.created_at, CaseLink.id)
+    )
+    return [
+        LinkView(link.id, case_id, other, title, link.reason, link.note, link.created_at, link.version)
+        for link, other, title in (await session.execute(stmt)).all()
+    ]
+
+
+async def create_link(session: AsyncSession, caller: Caller, case_id: uuid.UUID, data: CaseLinkCreate) -> LinkView:
+    case, _ = await get_case(session, caller, case_id)
+    if data.other_case_id == case_id:
+        raise invalid("other_case_id", "a case cannot be linked to itself")
+    other = await session.scalar(select(Case).where(Case.id == data.other_case_id, visible(caller, Case.visibility)))
+    if other is None:
+        raise invalid("other_case_id", "no such case")
+    first, second = sorted((case_id, data.other_case_id))
+    link = CaseLink(case_a_id=first, case_b_id=second, reason=data.reason, note=data.note)
+    session.add(link)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            detail="These cases are already linked for this reason.",
+            errors=[FieldError("other_case_id", "already linked for this reason")],
+        ) from None
+    return LinkView(link.id, case_id, other.id, other.title, link.reason, link.note, link.created_at, link.version)
+
+
+async def delete_link(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, link_id: uuid.UUID, version: int
+) -> None:
+    links = {link.id: link for link in await list_links(session, caller, case_id)}
+    if link_id not in links:
+        raise NotFound(detail="No such link.")
+    if links[link_id].version != version:
+        raise PreconditionFailed(detail="Someone else changed this link; read it again.")
+    link = await session.get(CaseLink, link_id)
+    await session.delete(link)
+    await session.flush()
