@@ -123,3 +123,8 @@ def redact(caller: Caller, answer: R) -> R:
 def visible(caller: Caller, visibility_column: Any) -> Any:
     """The SQL condition on a record's visibility column that this caller may see."""
     return visibility_column.in_([v.value for v in visible_levels(caller)])
+
+
+def restricted_by_database(caller: Caller) -> bool:
+    """Callers outside the NGO also get row-level security in PostgreSQL (see api/rls.py)."""
+    return caller.kind in (CallerKind.partner, CallerKind.anonymous)

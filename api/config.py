@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 
 
 class Settings(BaseSettings):
@@ -22,7 +22,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     cors_origins: list[str] = []
+    # Requests per minute for each partner API key, and login attempts per minute for each e-mail
+    # and each client address.
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
+    # Evidence files are kept byte for byte under this folder (see api/evidence/storage.py).
+    evidence_dir: Path = Path(".vigia/evidence")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     # The built dashboard; served at / when present.
     frontend_dist: Path = Path("frontend/dist")
 

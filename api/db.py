@@ -18,6 +18,14 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+APP_ROLE = "vigia_app"
+
+
+def as_role(url: str, role: str = APP_ROLE) -> str:
+    """The same server and database, reached as the service's own (non-owner) role."""
+    return make_url(async_url(url)).set(username=role, password=None).render_as_string(hide_password=False)
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(url),

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ANONYMOUS, Action, Caller, authorize
 from api.auth import service as auth_service
+from api.partners import service as partners_service
+from api.ratelimit import service as ratelimit
+from api.rls import restrict_rows
 from api.db import Database
 from api.errors import DomainError, PreconditionRequired, invalid
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
@@ -55,7 +58,10 @@ async def current_caller(
     if bearer is not None:
         caller = await auth_service.caller_from_session_token(session, bearer.credentials)
     elif api_key is not None:
-        caller = await auth_service.caller_from_api_key(session, api_key)
+        settings = request.app.state.settings
+        caller = await partners_service.caller_from_api_key(session, settings.secret_key.get_secret_value(), api_key)
+        await ratelimit.hit(get_database(request), f"key:{caller.credential_id}", settings.rate_limit_per_minute)
+    await restrict_rows(session, caller)
     request.state.caller = caller
     return caller
 

@@ -15,6 +15,7 @@ from api.errors import Problem, problem_responses
 from api.frontend import mount_frontend
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
+from api.partners.router import router as partners_router
 from api.problems import install_error_handlers
 from api.states.router import router as states_router
 from api.stats.router import router as stats_router
@@ -34,6 +35,7 @@ def api_router() -> APIRouter:
         cases_router,
         stats_router,
         users_router,
+        partners_router,
     ):
         router.include_router(domain)
     return router

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from api import migrate
 from api.auth.models import AccessToken
 from api.config import Settings
-from api.db import Database, create_engine
+from api.db import Database, as_role, create_engine
 from api.embedded import EmbeddedPostgres
 from api.main import create_app
 from api.security import new_session_token, token_digest
@@ -53,8 +53,14 @@ def migrated_url(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(migrated_url, test_settings())
+def app_url(migrated_url: str) -> str:
+    """The app connects as the service role, which owns nothing: row-level security applies."""
+    return os.environ.get("VIGIA_TEST_APP_DATABASE_URL") or as_role(migrated_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(app_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(app_url, test_settings())
     yield engine
     await engine.dispose()
 

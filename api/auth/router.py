@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 from typing import Annotated
 
@@ -7,7 +8,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 from api.auth import service
 from api.auth.schemas import TokenOut
 from api.config import Settings
-from api.deps import Reader, Session
+from api.deps import Reader, Session, get_database
+from api.ratelimit import service as ratelimit
 from api.errors import Unauthenticated, problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -23,6 +25,11 @@ async def login(
 ) -> TokenOut:
     """Staff login (OAuth2 password flow): `username` is the e-mail."""
     settings: Settings = request.app.state.settings
+    db = get_database(request)
+    limit = settings.login_attempts_per_minute
+    # Hashed: a mistyped password in the e-mail field must not end up stored in clear.
+    await ratelimit.hit(db, "login:" + hashlib.sha256(form.username.strip().lower().encode()).hexdigest(), limit)
+    await ratelimit.hit(db, f"login-from:{request.client.host if request.client else 'unknown'}", 3 * limit)
     token, expires_in = await service.login(
         session, form.username, form.password, timedelta(minutes=settings.access_token_minutes)
     )

@@ -87,8 +87,3 @@ async def caller_from_session_token(session: AsyncSession, token: str) -> Caller
     if row is None:
         raise Unauthenticated(detail="The session token is invalid, expired or revoked; log in again.")
     return Caller(CallerKind.staff, role=row.role, user_id=row.id)
-
-
-async def caller_from_api_key(session: AsyncSession, key: str) -> Caller:
-    # Partner keys are issued by the partners module; until one exists, no key is valid.
-    raise Unauthenticated(detail="The API key is invalid, expired or revoked.")

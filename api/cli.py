@@ -1,0 +1,230 @@
+"""`vigia`: the command line operators script (serve, migrations, users, demo data).
+
+Every command that needs the database uses `api.serve.database_url`: VIGIA_DATABASE_URL, or the
+embedded PostgreSQL under VIGIA_DATA_DIR (default ./.vigia), started for the command and stopped after.
+What a command prints goes to stdout; logs go to stderr.
+"""
+
+import asyncio
+import getpass
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.errors import DomainError
+from api.serve import configure_logging, database_url
+
+app = typer.Typer(
+    help="Vigía: documentation of organized sexual violence against children in schools.",
+    no_args_is_help=True,
+    # Rich tracebacks print local variables: passwords and record content must never reach a terminal log.
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(demo_app, name="demo")
+
+T = TypeVar("T")
+
+
+class RoleName(StrEnum):
+    admin = "admin"
+    editor = "editor"
+    viewer = "viewer"
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """Settings come from VIGIA_* environment variables or a .env file."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid settings: {fields}", code=2)
+    configure_logging(settings)
+    ctx.obj = settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def report_domain_error(exc: DomainError) -> None:
+    fields = [f"{e.field}: {e.message}" for e in exc.errors]
+    if len(exc.errors) == 1 and exc.errors[0].message == exc.detail:
+        typer.echo(f"error: {fields[0]}", err=True)
+        return
+    typer.echo(f"error: {exc.detail or exc.title}", err=True)
+    for line in fields:
+        typer.echo(f"  {line}", err=True)
+
+
+def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction (committed when it returns) on the database in use."""
+    from api.db import Database, create_engine
+
+    async def run(url: str) -> T:
+        db = Database.from_engine(create_engine(url, settings))
+        try:
+            async with db.transaction() as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    with database_url(settings) as url:
+        try:
+            return asyncio.run(run(url))
+        except DomainError as exc:
+            report_domain_error(exc)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            fail(f"the database is unreachable ({type(exc).__name__})")
+
+
+# --- serve -------------------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (needs VIGIA_DATABASE_URL).")] = 1,
+) -> None:
+    """Run the API and the built dashboard; pending migrations run first."""
+    from api import serve as server
+
+    settings = _settings(ctx)
+    if workers > 1 and settings.database_url is None:
+        fail("--workers needs an external database (VIGIA_DATABASE_URL); the embedded one serves one process", 2)
+    server.run(settings, host, port, workers)
+
+
+# --- db ----------------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from api import migrate
+
+    with database_url(_settings(ctx)) as url:
+        migrate.upgrade(url, revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()]) -> None:
+    """Revert migrations down to REVISION (`base` empties the database)."""
+    from api import migrate
+
+    with database_url(_settings(ctx)) as url:
+        migrate.downgrade(url, revision)
+
+
+@db_app.command("url")
+def db_url(ctx: typer.Context) -> None:
+    """Print the database URL in use, e.g. `psql "$(vigia db url)"`.
+
+    The embedded server is started if needed and left running; the next `vigia` command to finish
+    (or `vigia serve` when it stops) stops it.
+    """
+    with database_url(_settings(ctx), keep_running=True) as url:
+        typer.echo(url)
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+def read_password() -> str:
+    """One line from standard input; at a terminal, asked twice without echo."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat the password: "):
+            fail("the passwords do not match")
+        password = first
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("no password given on standard input")
+    return password
+
+
+@users_app.command("create")
+def users_create(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    role: Annotated[RoleName, typer.Option(help="admin, editor or viewer.")],
+    full_name: Annotated[str | None, typer.Option(help="Name shown in the audit trail.")] = None,
+) -> None:
+    """Create a staff account; the password is read from standard input."""
+    from api.users.models import Role
+    from api.users.service import create_user
+
+    password = read_password()
+
+    async def work(session: AsyncSession) -> None:
+        await create_user(session, email=email, role=Role(role.value), password=password, full_name=full_name)
+
+    in_transaction(_settings(ctx), work)
+    typer.echo(f"Created {role.value} account {email}.")
+
+
+@app.command("bootstrap-admin")
+def bootstrap_admin(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Option(help="Login e-mail of the first admin.")],
+) -> None:
+    """Create the first admin with a random password, unless an active admin exists."""
+    from api.users.models import Role, User
+    from api.users.service import create_user
+
+    password = secrets.token_urlsafe(18)
+
+    async def work(session: AsyncSession) -> bool:
+        existing = await session.scalar(
+            select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).limit(1)
+        )
+        if existing is not None:
+            return False
+        await create_user(session, email=email, role=Role.admin, password=password, full_name=None)
+        return True
+
+    if not in_transaction(_settings(ctx), work):
+        typer.echo("An active admin account already exists; nothing changed.")
+        return
+    typer.echo(f"Created the admin account {email} with the password:\n\n    {password}\n")
+    typer.echo("It is shown only this once: keep it in a password manager now.")
+
+
+# --- demo --------------------------------------------------------------------------------------------
+
+
+@demo_app.command("load")
+def demo_load(ctx: typer.Context) -> None:
+    """Load the report's cases, states, the SEP court order and the federal investigation (idempotent)."""
+    from api.demo.loader import load_demo
+
+    counts = in_transaction(_settings(ctx), load_demo)
+    for name, count in counts.items():
+        typer.echo(f"{name}: {count}")
+
+
+if __name__ == "__main__":
+    app()

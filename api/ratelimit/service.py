@@ -1,0 +1,51 @@
+"""Fixed-window rate limits, counted in PostgreSQL so that every replica shares the counters.
+
+Each hit is its own short transaction: a request that fails and rolls back still counts.
+"""
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+
+from api.db import Database
+from api.errors import RateLimited
+from api.ratelimit.models import RateLimitWindow
+
+_CLEANUP_PROBABILITY = 0.01
+_KEEP = timedelta(hours=1)
+
+
+def window_start(now: datetime, window_seconds: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % window_seconds, UTC)
+
+
+def retry_after(now: datetime, start: datetime, window_seconds: int) -> int:
+    return max(1, math.ceil((start + timedelta(seconds=window_seconds) - now).total_seconds()))
+
+
+async def hit(db: Database, subject: str, limit: int, window_seconds: int = 60) -> None:
+    """Count one request for `subject`; raise RateLimited (429 with Retry-After) past `limit`."""
+    now = datetime.now(UTC)
+    start = window_start(now, window_seconds)
+    async with db.transaction() as session:
+        count = await session.scalar(
+            insert(RateLimitWindow)
+            .values(subject=subject, window_start=start, count=1)
+            .on_conflict_do_update(
+                index_elements=[RateLimitWindow.subject, RateLimitWindow.window_start],
+                set_={"count": RateLimitWindow.count + 1},
+            )
+            .returning(RateLimitWindow.count)
+        )
+        if random.random() < _CLEANUP_PROBABILITY:
+            await session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _KEEP))
+    if count is not None and count > limit:
+        seconds = retry_after(now, start, window_seconds)
+        raise RateLimited(
+            detail=f"More than {limit} requests in {window_seconds} s; retry in {seconds} s.",
+            headers={"Retry-After": str(seconds)},
+        )
