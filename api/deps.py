@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ANONYMOUS, Action, Caller, authorize
+from api.audit import service as audit
 from api.auth import service as auth_service
 from api.partners import service as partners_service
 from api.ratelimit import service as ratelimit
@@ -62,6 +63,7 @@ async def current_caller(
         caller = await partners_service.caller_from_api_key(session, settings.secret_key.get_secret_value(), api_key)
         await ratelimit.hit(get_database(request), f"key:{caller.credential_id}", settings.rate_limit_per_minute)
     await restrict_rows(session, caller)
+    audit.set_actor(session, caller.actor)
     request.state.caller = caller
     return caller
 

@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
 from api.db import Database, create_engine
-from api.errors import Problem, problem_responses
+from api.errors import problem_responses
 from api.frontend import mount_frontend
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
+from api.middleware import RequestContextMiddleware
 from api.partners.router import router as partners_router
 from api.problems import install_error_handlers
 from api.states.router import router as states_router
@@ -36,6 +38,7 @@ def api_router() -> APIRouter:
         stats_router,
         users_router,
         partners_router,
+        audit_router,
     ):
         router.include_router(domain)
     return router
@@ -88,9 +91,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ],
             expose_headers=["ETag", "Location", "Retry-After", "Link"],
         )
+    app.add_middleware(RequestContextMiddleware, api_prefix=API_PREFIX)
     app.include_router(api_router())
-    # Problem is referenced by every error response; make sure it is in the components.
-    app.openapi_schema = None
-    _ = Problem
     mount_frontend(app, settings.frontend_dist)
     return app

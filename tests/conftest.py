@@ -34,6 +34,9 @@ def test_settings(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     external = os.environ.get("VIGIA_TEST_DATABASE_URL")

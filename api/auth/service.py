@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, CallerKind
+from api.audit.service import record_access, set_actor
 from api.auth.models import AccessToken
 from api.errors import LoginRefused, Unauthenticated
 from api.security import (
@@ -30,6 +31,8 @@ def _now() -> datetime:
 async def login(session: AsyncSession, email: str, password: str, lifetime: timedelta) -> tuple[str, int]:
     """Check a staff member's password and open a session. Returns (token, seconds until it expires)."""
     user = await session.scalar(select(User).where(User.email.ilike(email.strip())).with_for_update())
+    if user is not None:
+        set_actor(session, f"user:{user.id}")
     if user is not None and user.locked_until is not None and user.locked_until > _now():
         raise LoginRefused(
             detail="This account is locked after repeated failed logins; try later or ask an admin to unlock it."
@@ -52,6 +55,7 @@ async def login(session: AsyncSession, email: str, password: str, lifetime: time
     token = new_session_token()
     session.add(AccessToken(token_hash=token_digest(token), user_id=user.id, expires_at=_now() + lifetime))
     await session.flush()
+    await record_access(session, Caller(CallerKind.staff, role=user.role, user_id=user.id), "auth.login", "users", str(user.id))
     return token, int(lifetime.total_seconds())
 
 

@@ -1,0 +1,42 @@
+"""Request plumbing that every answer gets: a request id, and no caching of record data by default."""
+
+import re
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.request_context import request_id
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Tags each request with an id (the caller's X-Request-ID when sane, else a new one), echoes it,
+    and marks API answers `Cache-Control: no-store` unless a route chose its own caching."""
+
+    def __init__(self, app: ASGIApp, api_prefix: str) -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        is_api = scope["path"].startswith(self.api_prefix)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                if is_api and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            request_id.reset(token)
