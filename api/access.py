@@ -6,10 +6,11 @@ in the service decides access.
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from api.errors import PermissionDenied, Unauthenticated
+from api.errors import PermissionDenied, Unauthenticated, invalid
 from api.orm import Visibility
 from api.schemas import RedactableOut
 from api.users.models import Role
@@ -128,3 +129,12 @@ def visible(caller: Caller, visibility_column: Any) -> Any:
 def restricted_by_database(caller: Caller) -> bool:
     """Callers outside the NGO also get row-level security in PostgreSQL (see api/rls.py)."""
     return caller.kind in (CallerKind.partner, CallerKind.anonymous)
+
+
+def check_writable(caller: Caller, visibility: Visibility | None, fields_sent: Iterable[str]) -> None:
+    """A caller may only write records it could read back, and no field it may not read."""
+    if visibility is not None and not can_see(caller, visibility):
+        allowed = ", ".join(sorted(v.value for v in visible_levels(caller)))
+        raise invalid("visibility", f"you may only write records with visibility {allowed}")
+    for name in sorted(set(fields_sent) & hidden_fields(caller)):
+        raise invalid(name, "this field is for NGO staff only")

@@ -76,14 +76,25 @@ def report_domain_error(exc: DomainError) -> None:
         typer.echo(f"  {line}", err=True)
 
 
+def operator() -> str:
+    """How the audit trail names whoever runs a command: the operating-system login."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return f"cli:{login}"[:80]
+
+
 def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction (committed when it returns) on the database in use."""
+    from api.audit import service as audit
     from api.db import Database, create_engine
 
     async def run(url: str) -> T:
         db = Database.from_engine(create_engine(url, settings))
         try:
             async with db.transaction() as session:
+                audit.set_actor(session, operator())
                 return await work(session)
         finally:
             await db.dispose()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from api.config import Settings
+from api.db import as_role
 
 logger = logging.getLogger("vigia.cli")
 
@@ -104,6 +105,10 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     with graceful_signals() as shutdown, database_url(settings) as url:
         logger.info("database: %s", describe(url))
         migrate.upgrade(url, "head")
+        if settings.database_url is None:
+            # Migrations run as the embedded server's superuser; the service itself connects as its own
+            # role, which owns nothing, so that row-level security applies to it.
+            url = as_role(url)
         shutdown.serving = True
         if workers > 1:
             # Each worker process builds its own app from the environment.

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import idempotency
-from api.access import Caller
+from api.access import Caller, redact
 from api.deps import etag
 from api.responses import NO_STORE
+from api.schemas import RedactableOut
 
 Create = Callable[[], Awaitable[tuple[BaseModel, str]]]
 
@@ -30,6 +31,8 @@ async def create_answer(
                 headers={**NO_STORE, "Idempotent-Replayed": "true"},
             )
     answer, location = await create()
+    if isinstance(answer, RedactableOut):
+        answer = redact(caller, answer)
     payload = answer.model_dump(mode="json")
     if key is not None:
         await idempotency.remember(session, caller.actor, key, 201, payload)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.access import Caller, visible
+from api.access import Caller, check_writable, visible
 from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason, Pattern
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
@@ -137,6 +137,7 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def create_case(session: AsyncSession, caller: Caller, data: CaseCreate) -> CaseRow:
+    check_writable(caller, data.visibility, data.model_fields_set)
     await ensure_state(session, data.state)
     await _check_institution(session, caller, data.institution_id)
     values = data.model_dump(exclude={"sources", "patterns"})
@@ -156,6 +157,7 @@ async def update_case(
     case, _ = await get_case(session, caller, case_id)
     if case.version != version:
         raise PreconditionFailed(detail="Someone else changed this case; read it again.")
+    check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True, exclude={"sources", "patterns"})
     for name in _NOT_NULL:
         if name in data.model_fields_set and getattr(data, name) is None:

@@ -64,7 +64,7 @@ async def update_institution(
 ) -> InstitutionOut:
     institution = await service.update_institution(session, caller, institution_id, version, body)
     with_etag(response, institution.version)
-    return InstitutionOut.of(institution)
+    return redact(caller, InstitutionOut.of(institution))
 
 
 @router.delete("/{institution_id}", status_code=204, responses=problem_responses(404, 409, 412, 422, 428))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.access import Caller, visible
+from api.access import Caller, check_writable, visible
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import FormerName, Institution, InstitutionKind, Sector
 from api.institutions.schemas import FormerNameIn, InstitutionCreate, InstitutionUpdate
@@ -119,6 +119,7 @@ async def list_institutions(
 
 
 async def create_institution(session: AsyncSession, caller: Caller, data: InstitutionCreate) -> Institution:
+    check_writable(caller, data.visibility, data.model_fields_set)
     await ensure_state(session, data.state)
     await _check_parent(session, None, data.parent_id)
     fields = data.model_dump(exclude={"former_names"})
@@ -135,6 +136,7 @@ async def update_institution(
     institution = await get_institution(session, caller, institution_id)
     if institution.version != version:
         raise PreconditionFailed(detail="Someone else changed this institution; read it again.")
+    check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "kind", "visibility"):
         if required in changes and changes[required] is None:

@@ -53,7 +53,9 @@ async def test_inactive_partner_keys_stop_working(admin, app, session):
     partner = await make_partner(session)
     _, key = await make_key(session, partner.id)
     etag = (await admin.get(f"/partners/{partner.id}")).headers["etag"]
-    assert (await admin.patch(f"/partners/{partner.id}", json={"is_active": False}, headers={"If-Match": etag})).is_success
+    assert (
+        await admin.patch(f"/partners/{partner.id}", json={"is_active": False}, headers={"If-Match": etag})
+    ).is_success
     async with key_client(app, key) as client:
         assert (await client.get("/cases")).status_code == 401
 
@@ -99,7 +101,9 @@ async def test_login_attempts_are_rate_limited(database, session):
     app = create_app(test_settings(login_attempts_per_minute=2), database=database)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1") as client:
         codes = [
-            (await client.post("/auth/token", data={"username": "nobody@example.org", "password": "x" * 12})).status_code
+            (
+                await client.post("/auth/token", data={"username": "nobody@example.org", "password": "x" * 12})
+            ).status_code
             for _ in range(3)
         ]
     assert codes == [401, 401, 429]
