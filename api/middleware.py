@@ -1,12 +1,16 @@
 """Request plumbing that every answer gets: a request id, and no caching of record data by default."""
 
+import logging
 import re
+import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.request_context import request_id
+
+access_log = logging.getLogger("vigia.access")
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -27,9 +31,13 @@ class RequestContextMiddleware:
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
         is_api = scope["path"].startswith(self.api_prefix)
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = rid
                 if is_api and "cache-control" not in headers:
@@ -39,4 +47,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            # The path only: query strings carry search terms, which can name people.
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                extra={"request_id": rid, "status": status},
+            )
             request_id.reset(token)
