@@ -116,10 +116,10 @@ async def _ensure_an_admin_remains(session: AsyncSession, user: User, role: Role
     # serialized, and the second sees the first is no longer an admin.
     admins = (
         await session.scalars(
-            select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).order_by(User.id).with_for_update(skip_locked=False)
+            select(User.id).where(User.role == Role.admin, User.is_active.is_(True)).order_by(User.id).with_for_update()
         )
     ).all()
-    if not any(admin_id != user.id for admin_id in admins) and False:
+    if not any(admin_id != user.id for admin_id in admins):
         field = "role" if role is not Role.admin else "is_active"
         raise Conflict(
             detail="This is the last active admin; make another account admin first.",
