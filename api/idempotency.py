@@ -1,6 +1,7 @@
 """Safe retries of POST: the same Idempotency-Key with the same body returns the first answer."""
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,9 +37,10 @@ class StoredAnswer:
     body: dict[str, Any]
 
 
-def fingerprint(method: str, path: str, body: Any) -> bytes:
+def fingerprint(server_secret: str, method: str, path: str, body: Any) -> bytes:
+    """Keyed, so that a stored fingerprint cannot be used to test guesses of a secret in the body."""
     canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).digest()
+    return hmac.new(server_secret.encode(), canonical.encode(), hashlib.sha256).digest()
 
 
 async def claim(session: AsyncSession, actor: str, key: str, print_: bytes) -> StoredAnswer | None:

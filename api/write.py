@@ -21,7 +21,8 @@ async def create_answer(
 ) -> JSONResponse:
     """Run `create` once per Idempotency-Key: a retry with the same body gets the first answer back;
     the same key with another body is refused (422)."""
-    fingerprint = idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json"))
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    fingerprint = idempotency.fingerprint(secret, request.method, request.url.path, body.model_dump(mode="json"))
     if key is not None:
         stored = await idempotency.claim(session, caller.actor, key, fingerprint)
         if stored is not None:

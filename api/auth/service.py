@@ -1,8 +1,10 @@
 """Staff login, sessions and logout; resolving credentials to a Caller."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, CallerKind
@@ -29,34 +31,53 @@ def _now() -> datetime:
 
 
 async def login(session: AsyncSession, email: str, password: str, lifetime: timedelta) -> tuple[str, int]:
-    """Check a staff member's password and open a session. Returns (token, seconds until it expires)."""
-    user = await session.scalar(select(User).where(User.email.ilike(email.strip())).with_for_update())
+    """Check a staff member's password and open a session. Returns (token, seconds until it expires).
+
+    Login bookkeeping (failed attempts, lock-out, last login) is written without bumping the user's
+    version, so that logging in never makes an admin's pending edit of the account stale.
+    """
+    user = (
+        await session.execute(
+            select(User.id, User.role, User.password_hash, User.is_active, User.failed_logins, User.locked_until)
+            .where(func.lower(User.email) == email.strip().lower())
+            .with_for_update()
+        )
+    ).one_or_none()
     if user is not None:
         set_actor(session, f"user:{user.id}")
-    if user is not None and user.locked_until is not None and user.locked_until > _now():
+    now = _now()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
         raise LoginRefused(
             detail="This account is locked after repeated failed logins; try later or ask an admin to unlock it."
         )
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    # Argon2 takes tens of milliseconds of CPU: off the event loop.
+    verified = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if user is None or not verified:
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = _now() + LOCKOUT
-                user.failed_logins = 0
-            await session.flush()
+            failures = user.failed_logins + 1
+            locked = failures >= MAX_FAILED_LOGINS
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=0 if locked else failures, locked_until=now + LOCKOUT if locked else None)
+            )
+            await record_access(session, _staff(user), "auth.login_failed", "users", str(user.id))
         raise LoginRefused(detail=_BAD_LOGIN)
     if not user.is_active:
         raise LoginRefused(detail=_BAD_LOGIN)
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = _now()
+        values["password_hash"] = await asyncio.to_thread(hash_password, password)
+    await session.execute(update(User).where(User.id == user.id).values(**values))
     token = new_session_token()
-    session.add(AccessToken(token_hash=token_digest(token), user_id=user.id, expires_at=_now() + lifetime))
+    session.add(AccessToken(token_hash=token_digest(token), user_id=user.id, expires_at=now + lifetime))
     await session.flush()
-    await record_access(session, Caller(CallerKind.staff, role=user.role, user_id=user.id), "auth.login", "users", str(user.id))
+    await record_access(session, _staff(user), "auth.login", "users", str(user.id))
     return token, int(lifetime.total_seconds())
+
+
+def _staff(user: Any) -> Caller:
+    return Caller(CallerKind.staff, role=user.role, user_id=user.id)
 
 
 async def logout(session: AsyncSession, token: str) -> None:

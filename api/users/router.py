@@ -4,29 +4,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.access import redact
-from api.config import Settings
 from api.deps import Admin, IdempotencyKey, IfMatch, Paging, Session
 from api.errors import problem_responses
 from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
 from api.schemas import Page
-from api.security import keyed_digest
 from api.users import service
 from api.users.models import Role
 from api.users.schemas import UserCreate, UserOut, UserUpdate
 from api.write import create_answer
 
 router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
-
-
-def _fingerprinted(request: Request, body: UserCreate) -> UserCreate:
-    """The body as the Idempotency-Key record remembers it: the password only as a keyed digest.
-
-    The idempotency fingerprint is a fast unsalted hash of the body; fed the raw password, it would let
-    anyone holding the database test password guesses at full speed, bypassing Argon2.
-    """
-    settings: Settings = request.app.state.settings
-    digest = keyed_digest(settings.secret_key.get_secret_value(), "idempotency-password:" + body.password)
-    return body.model_copy(update={"password": digest.hex()})
 
 
 @router.get("", response_model=Page[UserOut], responses={**CSV_RESPONSE_DOC, **problem_responses(422)})
@@ -58,7 +45,7 @@ async def create_user(
         )
         return UserOut.of(user), f"{request.url.path}/{user.id}"
 
-    return await create_answer(session, caller, request, key, _fingerprinted(request, body), create)
+    return await create_answer(session, caller, request, key, body, create)
 
 
 @router.get("/{user_id}", response_model=UserOut, responses=problem_responses(404, 422))
