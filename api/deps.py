@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.access import ANONYMOUS, Action, Caller, authorize
 from api.audit import service as audit
 from api.auth import service as auth_service
-from api.partners import service as partners_service
-from api.ratelimit import service as ratelimit
-from api.rls import restrict_rows
 from api.db import Database
 from api.errors import DomainError, PreconditionRequired, invalid
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from api.partners import service as partners_service
+from api.ratelimit import service as ratelimit
+from api.rls import restrict_rows
 
 
 def get_database(request: Request) -> Database:

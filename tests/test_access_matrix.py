@@ -1,4 +1,4 @@
-"""Every route × every kind of caller, generated from the application's own routes.
+"""Every route by every kind of caller, generated from the application's own routes.
 
 A route that declares no action through `api.deps.allow`, and is not listed as public here, fails
 the test: nothing new is reachable without a decision in the access policy. For partners, no answer

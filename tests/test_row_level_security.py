@@ -101,7 +101,11 @@ async def test_database_dump_holds_no_raw_key_or_password(database_url, tmp_path
             await s.flush()
         await engine.dispose()
         dump_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        dump = subprocess.run([_pg_dump(), "--data-only", dump_url], capture_output=True, check=True, text=True).stdout
+        dump = (
+            await _in_thread(
+                subprocess.run, [_pg_dump(), "--data-only", dump_url], capture_output=True, check=True, text=True
+            )
+        ).stdout
         assert "dump@example.org" in dump  # the dump does hold the data...
         assert password not in dump  # ...but not the password
         assert key not in dump and key.rsplit("_", 1)[1] not in dump  # nor the key or its secret part
@@ -111,7 +115,7 @@ async def test_database_dump_holds_no_raw_key_or_password(database_url, tmp_path
         await admin_engine.dispose()
 
 
-async def _in_thread(fn, *args):  # type: ignore[no-untyped-def]
+async def _in_thread(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     import asyncio
 
-    return await asyncio.to_thread(fn, *args)
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -1,4 +1,3 @@
-
 from fastapi import APIRouter, Request, Response
 
 from api.audit import service
@@ -34,5 +33,3 @@ async def list_audit_events(
         items=[AuditEventOut.model_validate(r) for r in rows], next_cursor=None if last is None else str(last)
     )
     return list_answer(request, caller, page, AuditEventOut)
-
-

@@ -113,7 +113,14 @@ def _append(connection: Connection, actor: str, events: list[PendingEvent]) -> N
     for item in events:
         occurred_at = datetime.now(UTC)
         digest = chain.event_hash(
-            prev_hash, occurred_at, actor, item.action, item.record_type, item.record_id, item.before, item.after,
+            prev_hash,
+            occurred_at,
+            actor,
+            item.action,
+            item.record_type,
+            item.record_id,
+            item.before,
+            item.after,
             request,
         )
         rows.append(
@@ -170,7 +177,11 @@ def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
 
 
 async def record_access(
-    session: AsyncSession, caller: Caller, action: str, record_type: str, record_id: str | None,
+    session: AsyncSession,
+    caller: Caller,
+    action: str,
+    record_type: str,
+    record_id: str | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Record a read that matters: an evidence download, an export, a restricted record."""
@@ -194,7 +205,14 @@ async def verify(session: AsyncSession, batch: int = 1000) -> tuple[int, list[Br
         if e.prev_hash != prev_hash:
             breaks.append(Break(e.id, "does not follow the event before it (one was removed or inserted)"))
         expected = chain.event_hash(
-            e.prev_hash, e.occurred_at, e.actor, e.action, e.record_type, e.record_id, e.before, e.after,
+            e.prev_hash,
+            e.occurred_at,
+            e.actor,
+            e.action,
+            e.record_type,
+            e.record_id,
+            e.before,
+            e.after,
             e.request_id,
         )
         if expected != e.hash:

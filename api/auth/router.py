@@ -9,8 +9,8 @@ from api.auth import service
 from api.auth.schemas import TokenOut
 from api.config import Settings
 from api.deps import Reader, Session, get_database
-from api.ratelimit import service as ratelimit
 from api.errors import problem_responses
+from api.ratelimit import service as ratelimit
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 _bearer = HTTPBearer(auto_error=False)

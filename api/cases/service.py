@@ -21,7 +21,7 @@ from api.states.service import ensure_state
 from api.text_search import matches
 
 # The sector is the school's: cases are read joined to their institution.
-CaseRow = Row[tuple[Case, Sector | None]]
+CaseRow = Row[Case, Sector | None]
 
 _NO_NUMBER = 2**31 - 1
 
@@ -216,7 +216,7 @@ async def list_links(session: AsyncSession, caller: Caller, case_id: uuid.UUID) 
 
 
 async def create_link(session: AsyncSession, caller: Caller, case_id: uuid.UUID, data: CaseLinkCreate) -> LinkView:
-    case, _ = await get_case(session, caller, case_id)
+    await get_case(session, caller, case_id)
     if data.other_case_id == case_id:
         raise invalid("other_case_id", "a case cannot be linked to itself")
     other = await session.scalar(select(Case).where(Case.id == data.other_case_id, visible(caller, Case.visibility)))

@@ -6,6 +6,7 @@ Where the report does not say something (a case's legal status, a school's level
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,7 +31,7 @@ REPORT_REFERENCE = (
     "Oficina de Defensoría de los Derechos de la Infancia (ODI), «Es un secreto: explotación sexual "
     "infantil en escuelas», actualización de julio de 2024"
 )
-REPORT_DATE = DocumentaryDate(date="2024-07-01", precision=DatePrecision.month)  # type: ignore[arg-type]
+REPORT_DATE = DocumentaryDate(date=date(2024, 7, 1), precision=DatePrecision.month)
 
 # The report: "In all cases ... sexual assault is committed by several adults together."
 REPORT_PATTERNS = [Pattern.multiple_aggressors]

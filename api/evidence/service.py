@@ -89,7 +89,8 @@ async def _check_subject(
     session: AsyncSession, caller: Caller, subject_type: SubjectType | None, subject_id: uuid.UUID | None
 ) -> None:
     if (subject_type is None) != (subject_id is None):
-        raise invalid("subject_id" if subject_id is None else "subject_type", "send subject_type and subject_id together")
+        missing = "subject_id" if subject_id is None else "subject_type"
+        raise invalid(missing, "send subject_type and subject_id together")
     if subject_type is None:
         return
     model = SUBJECT_MODELS.get(subject_type)

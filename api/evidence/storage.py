@@ -23,6 +23,7 @@ streams a GetObject body, `exists` is HeadObject, `delete` DeleteObject and `ite
 ListObjectsV2. Bucket versioning or Object Lock would add write-once protection for court use.
 """
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -139,10 +140,8 @@ def _sync_and_close(file: BinaryIO) -> None:
 
 
 def _close_quietly(file: BinaryIO) -> None:
-    try:
+    with contextlib.suppress(OSError):
         file.close()
-    except OSError:
-        pass
 
 
 def _unlink_quietly(path: Path) -> None:

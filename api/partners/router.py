@@ -15,7 +15,9 @@ router = APIRouter(prefix="/partners", tags=["partners"], responses=problem_resp
 
 
 @router.get("", response_model=Page[PartnerOut], responses={**CSV_RESPONSE_DOC, **problem_responses(422)})
-async def list_partners(request: Request, session: Session, caller: Admin, paging: Paging) -> Response | Page[PartnerOut]:
+async def list_partners(
+    request: Request, session: Session, caller: Admin, paging: Paging
+) -> Response | Page[PartnerOut]:
     rows, next_cursor = await service.list_partners(session, paging)
     page = Page[PartnerOut](items=[PartnerOut.model_validate(p) for p in rows], next_cursor=next_cursor)
     return list_answer(request, caller, page, PartnerOut)
@@ -74,9 +76,7 @@ async def create_key(
     return await create_answer(session, caller, request, None, body, create)
 
 
-@router.delete(
-    "/{partner_id}/api-keys/{key_id}", response_model=ApiKeyOut, responses=problem_responses(404, 422)
-)
+@router.delete("/{partner_id}/api-keys/{key_id}", response_model=ApiKeyOut, responses=problem_responses(404, 422))
 async def revoke_key(session: Session, caller: Admin, partner_id: uuid.UUID, key_id: uuid.UUID) -> ApiKeyOut:
     """Revoke a key: its very next request is refused."""
     return ApiKeyOut.model_validate(await service.revoke_key(session, partner_id, key_id))

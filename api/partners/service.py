@@ -135,6 +135,4 @@ async def caller_from_api_key(session: AsyncSession, server_secret: str, key: st
         raise Unauthenticated(detail=_BAD_KEY)
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION:
         await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-    return Caller(
-        CallerKind.partner, partner_id=row.partner_id, scopes=frozenset(row.scopes), credential_id=row.id
-    )
+    return Caller(CallerKind.partner, partner_id=row.partner_id, scopes=frozenset(row.scopes), credential_id=row.id)
