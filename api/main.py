@@ -14,9 +14,11 @@ from api.config import Settings, get_settings
 from api.db import Database, create_engine
 from api.errors import problem_responses
 from api.frontend import mount_frontend
+from api.court_orders.router import router as court_orders_router
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
 from api.middleware import RequestContextMiddleware
+from api.obligations.router import router as obligations_router
 from api.partners.router import router as partners_router
 from api.problems import install_error_handlers
 from api.states.router import router as states_router
@@ -39,6 +41,8 @@ def api_router() -> APIRouter:
         users_router,
         partners_router,
         audit_router,
+        court_orders_router,
+        obligations_router,
     ):
         router.include_router(domain)
     return router
