@@ -11,10 +11,10 @@ from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
+from api.court_orders.router import router as court_orders_router
 from api.db import Database, create_engine
 from api.errors import problem_responses
 from api.frontend import mount_frontend
-from api.court_orders.router import router as court_orders_router
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
 from api.middleware import RequestContextMiddleware

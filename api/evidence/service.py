@@ -332,7 +332,7 @@ async def _hash_stored(storage: Storage, key: str) -> str:
         chunks = await storage.open(key)
     except BlobNotFound:
         return MISSING
-    except DomainError:
+    except (DomainError, ValueError):  # the store refused to read it, or the key is not one of its keys
         return UNREADABLE
     hasher = hashlib.sha256()
     try:

@@ -9,6 +9,7 @@ from api.clock import today
 from api.deps import IdempotencyKey, IfMatch, Paging, Reader, Session, Writer
 from api.errors import problem_responses
 from api.obligations import service
+from api.obligations.schedule import ComplianceStatus
 from api.obligations.schemas import (
     Deadlines,
     ObligationCreate,
@@ -19,7 +20,6 @@ from api.obligations.schemas import (
     StatusChangeCreate,
     StatusChangeOut,
 )
-from api.obligations.schedule import ComplianceStatus
 from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
 from api.schemas import Page
 from api.write import create_answer
