@@ -30,6 +30,22 @@ class Settings(BaseSettings):
     # Evidence files are kept byte for byte under this folder (see api/evidence/storage.py).
     evidence_dir: Path = Path(".vigia/evidence")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Deadline checks and notifications.
+    due_soon_days: int = Field(default=30, ge=0, le=365)
+    check_interval_seconds: int = Field(default=3600, ge=1)
+    delivery_interval_seconds: int = Field(default=30, ge=1)
+    delivery_max_attempts: int = Field(default=12, ge=1)
+    # Webhook URLs to loopback, private or link-local addresses are refused unless this is set (tests).
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "vigia@localhost"
+    # The dashboard's address, for links in e-mails and calendar events.
+    public_url: str = "http://127.0.0.1:8000"
     # The built dashboard; served at / when present.
     frontend_dist: Path = Path("frontend/dist")
 
