@@ -23,7 +23,9 @@ async def test_no_record_content_token_or_key_in_logs(caplog, admin, anon, app, 
     # Failures of several kinds, each carrying the canary.
     await admin.post("/cases", json={"title": CANARY, "state": CANARY, "year_start": 2020})
     await admin.post("/cases", json={"title": CANARY, "state": "MX-CMX", "year_start": "x" + CANARY})
-    await admin.post("/cases", content=b'{"title": "' + CANARY.encode() + b'"', headers={"Content-Type": "application/json"})
+    await admin.post(
+        "/cases", content=b'{"title": "' + CANARY.encode() + b'"', headers={"Content-Type": "application/json"}
+    )
     await admin.patch(f"/cases/{case_id}", json={"title": CANARY + "2"}, headers={"If-Match": '"99"'})
     await admin.post("/cases", json={"title": CANARY, "state": "MX-CMX", "year_start": 2020, "report_number": 1})
     await admin.post("/cases", json={"title": CANARY, "state": "MX-CMX", "year_start": 2020, "report_number": 1})

@@ -1,4 +1,3 @@
-
 """/users: staff accounts, admin only."""
 
 import csv
