@@ -16,6 +16,7 @@ from api.access import SYSTEM
 from api.cases import service as cases
 from api.cases.models import Case, LegalStatus, Pattern, SourceKind
 from api.cases.schemas import CaseCreate, SourceIn
+from api.court_orders.demo import load_sep_order
 from api.institutions import service as institutions
 from api.institutions.models import Institution, InstitutionKind, SchoolLevel, Sector
 from api.institutions.schemas import InstitutionCreate
@@ -140,4 +141,5 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
             ),
         )
         added["cases"] += 1
+    added.update(await load_sep_order(session))
     return added

@@ -1,3 +1,4 @@
+import enum
 import uuid
 from datetime import date, datetime
 
@@ -30,6 +31,14 @@ def _status(name: str) -> Enum:
     return text_enum(ComplianceStatus, name)
 
 
+class ObligationKind(enum.StrEnum):
+    """What the order requires, whether or not a deadline for it is known."""
+
+    one_off = "one_off"
+    recurring = "recurring"
+    continuous = "continuous"
+
+
 class Obligation(RecordMixin, Base):
     """One concrete thing a court order requires of one obligated institution.
 
@@ -51,6 +60,9 @@ class Obligation(RecordMixin, Base):
     description: Mapped[str] = mapped_column(Text, nullable=False)
     obligated_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("institutions.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    kind: Mapped[ObligationKind] = mapped_column(
+        text_enum(ObligationKind, "obligation_kind"), nullable=False, server_default="one_off"
     )
     schedule: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     deadline_note: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import Field
 
+from api.obligations.models import ObligationKind
 from api.obligations.schedule import ComplianceStatus
 from api.schemas import InputModel, OutputModel, RecordOut
 
@@ -20,6 +21,9 @@ class ObligationCreate(InputModel):
     number: int = Field(ge=1)
     description: str = Field(min_length=1, max_length=10_000)
     obligated_id: uuid.UUID = Field(description="The obligated institution")
+    kind: ObligationKind | None = Field(
+        default=None, description="What the order requires; defaults to the schedule's kind, or one_off"
+    )
     schedule: dict[str, Any] | None = Field(default=None, description=SCHEDULE_DOC)
     deadline_note: str | None = Field(default=None, max_length=2_000)
     internal_notes: str | None = Field(default=None, max_length=20_000)
@@ -31,6 +35,7 @@ class ObligationUpdate(InputModel):
     number: int | None = Field(default=None, ge=1)
     description: str | None = Field(default=None, min_length=1, max_length=10_000)
     obligated_id: uuid.UUID | None = None
+    kind: ObligationKind | None = None
     schedule: dict[str, Any] | None = Field(default=None, description=SCHEDULE_DOC)
     deadline_note: str | None = Field(default=None, max_length=2_000)
     internal_notes: str | None = Field(default=None, max_length=20_000)
@@ -41,6 +46,7 @@ class ObligationOut(RecordOut):
     number: int
     description: str
     obligated_id: uuid.UUID
+    kind: ObligationKind
     schedule: dict[str, Any] | None
     deadline_note: str | None
     status: ComplianceStatus = Field(description="Read-only: set through status changes")

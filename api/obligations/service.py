@@ -20,7 +20,7 @@ from api.evidence.models import Evidence
 from api.institutions.models import Institution
 from api.notifications import service as notifications
 from api.obligations import schedule as rules
-from api.obligations.models import Obligation, Occurrence, StatusChange, status_change_evidence
+from api.obligations.models import Obligation, ObligationKind, Occurrence, StatusChange, status_change_evidence
 from api.obligations.schemas import (
     DeadlineItem,
     Deadlines,
@@ -48,6 +48,19 @@ def _schedule(data: dict[str, Any] | None) -> rules.Schedule | None:
         return rules.parse_schedule(data)
     except rules.ScheduleError as exc:
         raise invalid(exc.field, exc.message) from None
+
+
+_KIND_OF = {
+    rules.OneOffDate: ObligationKind.one_off,
+    rules.OneOffTerm: ObligationKind.one_off,
+    rules.Recurring: ObligationKind.recurring,
+    rules.Continuous: ObligationKind.continuous,
+}
+
+
+def _check_kind(kind: ObligationKind, schedule: rules.Schedule | None) -> None:
+    if schedule is not None and _KIND_OF[type(schedule)] is not kind:
+        raise invalid("schedule.kind", f"a {kind.value} obligation needs a {kind.value} schedule")
 
 
 def _calendar(order: CourtOrder) -> rules.WorkCalendar:
@@ -167,6 +180,7 @@ def to_out(obligation: Obligation, next_due_on: date | None, as_of: date) -> Obl
         number=obligation.number,
         description=obligation.description,
         obligated_id=obligation.obligated_id,
+        kind=obligation.kind,
         schedule=obligation.schedule,
         deadline_note=obligation.deadline_note,
         status=obligation.status,
@@ -228,11 +242,14 @@ async def create_obligation(
     check_writable(caller, None, data.model_fields_set)
     await _check_obligated(session, caller, data.obligated_id)
     schedule = _schedule(data.schedule)
+    kind = data.kind or (_KIND_OF[type(schedule)] if schedule else ObligationKind.one_off)
+    _check_kind(kind, schedule)
     obligation = Obligation(
         court_order_id=order.id,
         number=data.number,
         description=data.description,
         obligated_id=data.obligated_id,
+        kind=kind,
         schedule=rules.schedule_to_dict(schedule) if schedule else None,
         deadline_note=data.deadline_note,
         internal_notes=data.internal_notes,
@@ -252,14 +269,16 @@ async def update_obligation(
         raise PreconditionFailed(detail="Someone else changed this obligation; read it again.")
     check_writable(caller, None, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("number", "description", "obligated_id"):
+    for required in ("number", "description", "obligated_id", "kind"):
         if required in changes and changes[required] is None:
             raise invalid(required, "cannot be null")
     if "obligated_id" in changes:
         await _check_obligated(session, caller, changes["obligated_id"])
-    if "schedule" in changes:
-        schedule = _schedule(changes["schedule"])
-        changes["schedule"] = rules.schedule_to_dict(schedule) if schedule else None
+    if "schedule" in changes or "kind" in changes:
+        schedule = _schedule(changes["schedule"]) if "schedule" in changes else _schedule(obligation.schedule)
+        _check_kind(changes.get("kind") or obligation.kind, schedule)
+        if "schedule" in changes:
+            changes["schedule"] = rules.schedule_to_dict(schedule) if schedule else None
     for name, value in changes.items():
         setattr(obligation, name, value)
     await _flush(session)
@@ -323,8 +342,7 @@ async def record_status_change(
     await _check_evidence(session, caller, data.evidence_ids)
     occurrence: Occurrence | None = None
     if data.occurrence_sequence is not None:
-        schedule = _schedule(obligation.schedule)
-        if not isinstance(schedule, rules.Recurring | rules.Continuous):
+        if obligation.kind is ObligationKind.one_off:
             raise invalid("occurrence_sequence", "only recurring and continuous obligations have periods")
         occurrence = await session.scalar(
             select(Occurrence)
@@ -361,7 +379,7 @@ async def record_status_change(
         occurrence.status, occurrence.complied_on = data.status, complied_on
     else:
         obligation.status, obligation.status_since, obligation.complied_on = data.status, data.effective_on, complied_on
-        if isinstance(_schedule(obligation.schedule), rules.OneOffDate | rules.OneOffTerm):
+        if obligation.kind is ObligationKind.one_off:
             for single in (
                 await session.scalars(select(Occurrence).where(Occurrence.obligation_id == obligation.id))
             ).all():

@@ -319,6 +319,20 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("obligated_id", sa.UUID(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "one_off",
+                "recurring",
+                "continuous",
+                name="obligation_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=40,
+            ),
+            server_default="one_off",
+            nullable=False,
+        ),
         sa.Column("schedule", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("deadline_note", sa.Text(), nullable=True),
         sa.Column(
