@@ -96,8 +96,9 @@ def can_see(caller: Caller, visibility: Visibility) -> bool:
     return visibility in visible_levels(caller)
 
 
-# Fields that only NGO staff may read, whatever the record's visibility.
-STAFF_ONLY_FIELDS = frozenset({"internal_notes"})
+# Fields that only NGO staff may read, whatever the record's visibility: free-text notes, and who on
+# the staff did what.
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "uploaded_by", "recorded_by", "created_by"})
 
 
 def hidden_fields(caller: Caller) -> frozenset[str]:

@@ -17,7 +17,7 @@ from api.errors import DomainError, PreconditionRequired, invalid
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from api.partners import service as partners_service
 from api.ratelimit import service as ratelimit
-from api.rls import restrict_rows
+from api.rls import release_rows, restrict_rows
 
 
 def get_database(request: Request) -> Database:
@@ -38,6 +38,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
+            await release_rows(session)
             await session.commit()
 
 

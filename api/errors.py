@@ -93,6 +93,12 @@ class PayloadTooLarge(DomainError):
     title = "The upload is too large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class RateLimited(DomainError):
     status = 429
     slug = "rate-limited"

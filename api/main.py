@@ -14,6 +14,7 @@ from api.config import Settings, get_settings
 from api.court_orders.router import router as court_orders_router
 from api.db import Database, create_engine
 from api.errors import problem_responses
+from api.evidence.router import router as evidence_router
 from api.frontend import mount_frontend
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         audit_router,
         court_orders_router,
         obligations_router,
+        evidence_router,
     ):
         router.include_router(domain)
     return router

@@ -9,8 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, restricted_by_database, visible_levels
 
+_RESTRICTED = "vigia.rls.restricted"
+
 
 async def restrict_rows(session: AsyncSession, caller: Caller) -> None:
     if restricted_by_database(caller):
         levels = ",".join(sorted(v.value for v in visible_levels(caller)))
         await session.execute(select(func.set_config("vigia.visible", levels, True)))
+        session.info[_RESTRICTED] = True
+
+
+async def release_rows(session: AsyncSession) -> None:
+    """Clear the restriction before the transaction ends. In production it ends with the transaction
+    anyway; where a transaction outlives the request (the tests' savepoints) it must not leak."""
+    if session.info.pop(_RESTRICTED, False):
+        await session.execute(select(func.set_config("vigia.visible", "", True)))

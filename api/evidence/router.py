@@ -14,7 +14,14 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.access import redact
 from api.deps import IdempotencyKey, Paging, Reader, Session, Writer
-from api.errors import DomainError, FieldError, InvalidInput, PayloadTooLarge, invalid, problem_responses
+from api.errors import (
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    invalid,
+    problem_responses,
+)
 from api.evidence import service
 from api.evidence.schemas import MAX_DESCRIPTION, EvidenceFields, EvidenceOut, SubjectType, UploadFingerprint
 from api.evidence.storage import FileSystemStorage, Storage
@@ -32,12 +39,6 @@ router = APIRouter(prefix="/evidence", tags=["evidence"], responses=problem_resp
 FORM_ALLOWANCE = 64 * 1024
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset(EvidenceFields.model_fields)
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported media type"
 
 
 def get_storage(request: Request) -> Storage:
@@ -330,7 +331,11 @@ async def list_evidence(
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_evidence(
-    staging: Staging, request: Request, session: Session, caller: Writer, key: IdempotencyKey
+    staging: Staging,  # first: it settles after the session's commit or rollback (see `_staging`)
+    request: Request,
+    session: Session,
+    caller: Writer,
+    key: IdempotencyKey,
 ) -> Response:
     """Keep a document: multipart/form-data with `file` and optional fields. The answer gives the
     SHA-256 of the bytes as stored."""

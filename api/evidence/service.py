@@ -19,16 +19,19 @@ import anyio
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import SYSTEM, Caller, can_see, visible
+from api.access import SYSTEM, Caller, check_writable, visible
 from api.audit import service as audit
 from api.cases.models import Case
+from api.court_orders.models import CourtOrder
 from api.errors import DomainError, NotFound, invalid
 from api.evidence.models import Evidence
 from api.evidence.schemas import MAX_DESCRIPTION, SubjectType
 from api.evidence.storage import BlobNotFound, Storage, StoredBlob
 from api.institutions.models import Institution
+from api.obligations.models import Obligation, StatusChange
 from api.orm import Visibility
 from api.pagination import PageParams, apply_keyset, split_page
+from api.proceedings.models import Proceeding
 
 logger = logging.getLogger("vigia.evidence")
 
@@ -37,6 +40,10 @@ logger = logging.getLogger("vigia.evidence")
 SUBJECT_MODELS: dict[SubjectType, Any] = {
     SubjectType.case: Case,
     SubjectType.institution: Institution,
+    SubjectType.proceeding: Proceeding,
+    SubjectType.court_order: CourtOrder,
+    SubjectType.obligation: Obligation,
+    SubjectType.status_change: StatusChange,
 }
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -103,12 +110,6 @@ async def _check_subject(
         raise invalid("subject_id", f"no such {subject_type.value.replace('_', ' ')}")
 
 
-def _check_visibility(caller: Caller, visibility: Visibility) -> None:
-    # A caller may not file a record it could not read back (and row-level security would refuse it).
-    if not can_see(caller, visibility):
-        raise invalid("visibility", "you may not create records at this visibility")
-
-
 # --- storing ---------------------------------------------------------------------------------
 
 
@@ -161,7 +162,7 @@ async def record(
 ) -> Evidence:
     """The record of a file already stored through `staging` (flushed, not committed)."""
     cleaned = _clean_description(description)
-    _check_visibility(caller, visibility)
+    check_writable(caller, visibility, ())
     await _check_subject(session, caller, subject_type, subject_id)
     evidence = Evidence(
         filename=clean_filename(filename),
@@ -202,7 +203,7 @@ async def upload(
     its `Staging` across the commit.
     """
     _clean_description(description)
-    _check_visibility(caller, visibility)
+    check_writable(caller, visibility, ())
     await _check_subject(session, caller, subject_type, subject_id)
     staging = Staging(storage)
     try:

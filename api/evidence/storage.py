@@ -148,7 +148,7 @@ def _unlink_quietly(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
-        logger.error("could not remove an evidence temporary file: %s (errno %s)", type(exc).__name__, exc.errno)
+        logger.error("could not remove an unfinished evidence file: %s (errno %s)", type(exc).__name__, exc.errno)
 
 
 def _new_key() -> str:
@@ -180,8 +180,11 @@ class FileSystemStorage:
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")  # mode 0o600
         return os.fdopen(fd, "wb"), Path(name)
 
-    def _publish(self, tmp: Path) -> str:
-        """Give the finished temporary file its final name, never replacing an existing file."""
+    def _publish(self, tmp: Path, published: list[Path]) -> str:
+        """Give the finished temporary file its final name, never replacing an existing file.
+
+        The final path goes into `published` as soon as it exists, so that a caller cancelled while
+        this thread ran can still remove it."""
         for _ in range(8):
             key = _new_key()
             final = self.root / key
@@ -197,10 +200,14 @@ class FileSystemStorage:
                 if final.exists():
                     continue
                 os.rename(tmp, final)
-            else:
-                os.unlink(tmp)
-            os.chmod(final, FILE_MODE)
-            _fsync_dir(final.parent)
+            published.append(final)
+            try:
+                tmp.unlink(missing_ok=True)
+                os.chmod(final, FILE_MODE)
+                _fsync_dir(final.parent)
+            except BaseException:
+                final.unlink(missing_ok=True)  # never leave a file whose put() failed
+                raise
             return key
         raise FileExistsError(errno.EEXIST, "no free storage key")
 
@@ -213,8 +220,18 @@ class FileSystemStorage:
         size = 0
         pending = bytearray()
         closed = False
+        source = aiter(stream)
+        source_failed = False  # an error of the sender (a dropped client), not of the store
+        published: list[Path] = []
         try:
-            async for chunk in stream:
+            while True:
+                try:
+                    chunk = await anext(source)
+                except StopAsyncIteration:
+                    break
+                except BaseException:
+                    source_failed = True
+                    raise
                 size += len(chunk)
                 if size > max_bytes:
                     raise PayloadTooLarge(detail=f"Evidence files may be at most {max_bytes} bytes; nothing was saved.")
@@ -226,15 +243,16 @@ class FileSystemStorage:
                 await to_thread.run_sync(_write, file, hasher, bytes(pending))
             closed = True
             await to_thread.run_sync(_sync_and_close, file)
-            key = await to_thread.run_sync(self._publish, tmp)
+            key = await to_thread.run_sync(self._publish, tmp, published)
         except BaseException as exc:
             # Whatever stopped the upload (too large, a full disk, a client gone, a cancelled
             # request), the temporary file goes, even while this task is being cancelled.
             with anyio.CancelScope(shield=True):
                 if not closed:
                     await to_thread.run_sync(_close_quietly, file)
-                await to_thread.run_sync(_unlink_quietly, tmp)
-            if isinstance(exc, OSError):
+                for path in (tmp, *published):
+                    await to_thread.run_sync(_unlink_quietly, path)
+            if isinstance(exc, OSError) and not source_failed:
                 raise _unwritable(exc) from None
             raise
         return StoredBlob(key=key, sha256=hasher.digest(), size=size)

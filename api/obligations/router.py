@@ -131,7 +131,7 @@ async def list_occurrences(
 )
 async def list_status_changes(session: Session, caller: Reader, obligation_id: uuid.UUID) -> list[StatusChangeOut]:
     """The append-only history: from, to, when it took effect, who recorded it, why, and the evidence."""
-    return await service.list_status_changes(session, caller, obligation_id)
+    return [redact(caller, c) for c in await service.list_status_changes(session, caller, obligation_id)]
 
 
 @router.post(

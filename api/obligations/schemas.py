@@ -6,7 +6,7 @@ from pydantic import Field
 
 from api.obligations.models import ObligationKind
 from api.obligations.schedule import ComplianceStatus
-from api.schemas import InputModel, OutputModel, RecordOut
+from api.schemas import InputModel, OutputModel, RecordOut, RedactableOut
 
 SCHEDULE_DOC = (
     'One of {"kind": "one_off", "due_on": "2025-03-01"}, '
@@ -76,7 +76,7 @@ class StatusChangeCreate(InputModel):
     )
 
 
-class StatusChangeOut(OutputModel):
+class StatusChangeOut(RedactableOut):
     id: uuid.UUID
     obligation_id: uuid.UUID
     occurrence_sequence: int | None
