@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, check_writable, visible
 from api.court_orders.models import CourtOrder
-from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
+from api.errors import Conflict, FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
 from api.evidence.models import Evidence
 from api.institutions.models import Institution
 from api.notifications import service as notifications
@@ -291,7 +291,15 @@ async def update_obligation(
 async def regenerate_order(session: AsyncSession, order: CourtOrder, today: date) -> None:
     """After an order's notification date changes, terms counted from it move."""
     for obligation in (await session.scalars(select(Obligation).where(Obligation.court_order_id == order.id))).all():
-        await regenerate(session, obligation, order, today)
+        try:
+            await regenerate(session, obligation, order, today)
+        except InvalidInput as exc:
+            if any(e.field.startswith("schedule.term") for e in exc.errors):
+                raise invalid(
+                    "notified_on",
+                    f"obligation {obligation.number} counts a term from the notification: it needs a date to the day",
+                ) from None
+            raise
 
 
 async def list_occurrences(
@@ -332,6 +340,25 @@ async def _check_evidence(session: AsyncSession, caller: Caller, ids: Sequence[u
             raise invalid(f"evidence_ids.{i}", "no such evidence")
 
 
+async def _refuse_complied_over_late_periods(session: AsyncSession, obligation: Obligation, today: date) -> None:
+    """A recurring or continuous obligation cannot read "complied" while periods of it are overdue:
+    each late period's own status is recorded first (naming `occurrence_sequence`)."""
+    late = (
+        await session.scalars(
+            select(Occurrence.sequence)
+            .where(
+                Occurrence.obligation_id == obligation.id,
+                Occurrence.status != ComplianceStatus.complied,
+                Occurrence.due_on < today,
+            )
+            .order_by(Occurrence.sequence)
+        )
+    ).all()
+    if late:
+        periods = ", ".join(str(n) for n in late[:10])
+        raise invalid("occurrence_sequence", f"periods {periods} are overdue: record each one's status first")
+
+
 async def record_status_change(
     session: AsyncSession, caller: Caller, obligation_id: uuid.UUID, data: StatusChangeCreate, today: date
 ) -> StatusChange:
@@ -351,9 +378,17 @@ async def record_status_change(
         )
         if occurrence is None:
             raise invalid("occurrence_sequence", "no such period")
-        current, since = occurrence.status, None
+        current = occurrence.status
+        since = await session.scalar(
+            select(func.max(StatusChange.effective_on)).where(
+                StatusChange.obligation_id == obligation.id,
+                StatusChange.occurrence_sequence == data.occurrence_sequence,
+            )
+        )
     else:
         current, since = obligation.status, obligation.status_since
+        if obligation.kind is not ObligationKind.one_off and data.status is ComplianceStatus.complied:
+            await _refuse_complied_over_late_periods(session, obligation, today)
     try:
         rules.check_transition(current, data.status, data.effective_on, today, current_since=since)
     except rules.ScheduleError as exc:
@@ -404,6 +439,7 @@ async def record_status_change(
 
 
 async def list_status_changes(session: AsyncSession, caller: Caller, obligation_id: uuid.UUID) -> list[StatusChangeOut]:
+    """The history, each change with the evidence behind it that the caller may see."""
     await get_obligation(session, caller, obligation_id)
     changes = (
         await session.scalars(
@@ -415,8 +451,11 @@ async def list_status_changes(session: AsyncSession, caller: Caller, obligation_
     evidence: dict[uuid.UUID, list[uuid.UUID]] = {c.id: [] for c in changes}
     if changes:
         links = await session.execute(
-            select(status_change_evidence.c.status_change_id, status_change_evidence.c.evidence_id).where(
-                status_change_evidence.c.status_change_id.in_(list(evidence))
+            select(status_change_evidence.c.status_change_id, status_change_evidence.c.evidence_id)
+            .join(Evidence, Evidence.id == status_change_evidence.c.evidence_id)
+            .where(
+                status_change_evidence.c.status_change_id.in_(list(evidence)),
+                visible(caller, Evidence.visibility),
             )
         )
         for change_id, evidence_id in links:
