@@ -10,6 +10,7 @@ import getpass
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
@@ -235,6 +236,93 @@ def demo_load(ctx: typer.Context) -> None:
     counts = in_transaction(_settings(ctx), load_demo)
     for name, count in counts.items():
         typer.echo(f"{name}: {count}")
+
+
+# --- deadlines ---------------------------------------------------------------------------------------
+
+deadlines_app = typer.Typer(help="Deadline checks.", no_args_is_help=True)
+app.add_typer(deadlines_app, name="deadlines")
+
+EXIT_OVERDUE = 3
+
+
+@deadlines_app.command("check")
+def deadlines_check(
+    ctx: typer.Context,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="Judge deadlines as of this date, YYYY-MM-DD (default: today in Mexico City).",
+        ),
+    ] = None,
+    within_days: Annotated[
+        int | None,
+        typer.Option(min=0, max=3650, help="Due soon means within this many days (default: VIGIA_DUE_SOON_DAYS)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report and the overdue items as JSON.")] = False,
+) -> None:
+    """Check every deadline now: record alerts and queue notifications (running it again adds nothing).
+
+    Exit status 3 when anything is overdue, 0 otherwise (2 on bad input), so that cron and CI can act."""
+    import json
+
+    from api.access import SYSTEM
+    from api.clock import today
+    from api.deadlines.checker import check
+    from api.deadlines.schemas import CheckReport
+    from api.obligations.schemas import Deadlines
+    from api.obligations.service import MAX_DEADLINE_ITEMS, deadlines
+
+    settings = _settings(ctx)
+    day = as_of.date() if as_of is not None else today()
+    days = settings.due_soon_days if within_days is None else within_days
+
+    async def work(session: AsyncSession) -> tuple[CheckReport, Deadlines | None]:
+        report = await check(session, as_of=day, within_days=days)
+        found = await deadlines(session, SYSTEM, day, days, MAX_DEADLINE_ITEMS) if as_json else None
+        return report, found
+
+    report, found = in_transaction(settings, work)
+    if found is not None:
+        answer = {
+            "report": report.model_dump(mode="json"),
+            "overdue": [item.model_dump(mode="json") for item in found.overdue],
+            "due_soon": [item.model_dump(mode="json") for item in found.due_soon],
+        }
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(
+            f"As of {report.as_of.isoformat()}: {report.overdue} overdue, "
+            f"{report.due_soon} due within {report.within_days} days."
+        )
+        typer.echo(
+            f"New: {report.alerts_created} alerts, {report.notifications_created} notifications queued"
+            f" ({report.occurrences_added} occurrences added)."
+        )
+    if report.overdue:
+        raise typer.Exit(EXIT_OVERDUE)
+
+
+# --- scheduler ---------------------------------------------------------------------------------------
+
+
+@app.command()
+def scheduler(ctx: typer.Context) -> None:
+    """Run the deadline checks and notification deliveries on their schedule until SIGTERM/SIGINT.
+
+    Several copies may run: only one checks at a time (a PostgreSQL advisory lock), and each
+    notification is delivered by one of them."""
+    from api.deadlines.scheduler import serve
+
+    settings = _settings(ctx)
+    with database_url(settings) as url:
+        try:
+            asyncio.run(serve(url, settings))
+        except OSError as exc:
+            fail(f"the database is unreachable ({type(exc).__name__})")
 
 
 if __name__ == "__main__":

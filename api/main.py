@@ -22,6 +22,8 @@ from api.middleware import RequestContextMiddleware
 from api.obligations.router import router as obligations_router
 from api.partners.router import router as partners_router
 from api.problems import install_error_handlers
+from api.proceedings.router import measures_router
+from api.proceedings.router import router as proceedings_router
 from api.states.router import router as states_router
 from api.stats.router import router as stats_router
 from api.users.router import router as users_router
@@ -45,6 +47,8 @@ def api_router() -> APIRouter:
         court_orders_router,
         obligations_router,
         evidence_router,
+        proceedings_router,
+        measures_router,
     ):
         router.include_router(domain)
     return router

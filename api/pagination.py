@@ -17,6 +17,8 @@ from sqlalchemy import Select, tuple_
 
 from api.errors import invalid
 
+AnySelect = Select[*tuple[Any, ...]]
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -66,7 +68,7 @@ def decode_cursor(sort: SortKey, cursor: str) -> tuple[Any, uuid.UUID]:
         raise invalid("cursor", "not a cursor this service issued for this order") from exc
 
 
-def apply_keyset(stmt: Select[Any], model: Any, params: PageParams, sort: SortKey | None = None) -> Select[Any]:
+def apply_keyset(stmt: AnySelect, model: Any, params: PageParams, sort: SortKey | None = None) -> AnySelect:
     """Filter, order and limit a select of `model` for one page (one extra row tells if more follow)."""
     sort = sort or by_creation(model)
     if params.updated_since is not None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.access import Caller, hidden_fields
 from api.deps import etag
-from api.schemas import Page
+from api.schemas import DocumentaryDate, Page
 
 CSV_MEDIA_TYPE = "text/csv"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -47,8 +47,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        if "date" in value and "precision" in value:
-            return str(value["date"])
+        if set(value) == {"date", "precision"}:
+            return DocumentaryDate.model_validate(value).display()
         return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
     if isinstance(value, list):
         return "; ".join(_cell(v) for v in value)

@@ -26,18 +26,15 @@ async def create_answer(
     if key is not None:
         stored = await idempotency.claim(session, caller.actor, key, fingerprint)
         if stored is not None:
-            return JSONResponse(
-                stored.body,
-                status_code=stored.status_code,
-                headers={**NO_STORE, "Idempotent-Replayed": "true"},
-            )
+            headers = {**NO_STORE, **stored.body["headers"], "Idempotent-Replayed": "true"}
+            return JSONResponse(stored.body["body"], status_code=stored.status_code, headers=headers)
     answer, location = await create()
     if isinstance(answer, RedactableOut):
         answer = redact(caller, answer)
     payload = answer.model_dump(mode="json")
-    if key is not None:
-        await idempotency.remember(session, caller.actor, key, 201, payload)
-    headers = {"Location": location, **NO_STORE}
+    headers = {"Location": location}
     if (version := payload.get("version")) is not None:
         headers["ETag"] = etag(version)
-    return JSONResponse(payload, status_code=201, headers=headers)
+    if key is not None:
+        await idempotency.remember(session, caller.actor, key, 201, {"body": payload, "headers": headers})
+    return JSONResponse(payload, status_code=201, headers={**headers, **NO_STORE})

@@ -19,9 +19,17 @@ from api.cases.models import Case
 from api.institutions.models import Institution, InstitutionKind
 from api.orm import Visibility
 from api.partners.schemas import Scope
+from api.proceedings.models import InvestigativeMeasure, Proceeding, ProceedingKind
+from api.webhooks.models import WebhookSubscription
 from tests.partners.factories import key_client, make_key, make_partner
 
-PUBLIC_ROUTES = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token")}
+PUBLIC_ROUTES = {
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/token"),
+    # No allow(): calendar apps send no headers, so the feed authenticates by the feed token in its query
+    # itself (api/deadlines/calendar_feed.py) and answers 401 without a valid one.
+    ("GET", "/api/v1/calendar.ics"),
+}
 CANARY = "CANARY-4b1d-internal"
 NOTES_CANARY = "NOTES-CANARY-7c2e"
 
@@ -123,12 +131,28 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
         f"/cases/{public_case.id}/links", json={"other_case_id": str(internal_case.id), "reason": "other"}
     )
     assert link.status_code == 201, link.text
+    proceeding = Proceeding(
+        kind=ProceedingKind.criminal_investigation,
+        title="Carpeta pública",
+        internal_notes=NOTES_CANARY,
+        visibility=Visibility.public,
+    )
+    session.add(proceeding)
+    await session.flush()
+    measure = InvestigativeMeasure(proceeding_id=proceeding.id, description="Diligencia", internal_notes=NOTES_CANARY)
+    session.add(measure)
+    await session.flush()
     partner = await make_partner(session)
     spare_key_id, _ = await make_key(session, partner.id)
     _, read_key = await make_key(session, partner.id, (Scope.read,))
     _, write_key = await make_key(session, partner.id, (Scope.read, Scope.write))
     revoked_id, revoked_key = await make_key(session, partner.id)
     await admin.delete(f"/partners/{partner.id}/api-keys/{revoked_id}")
+    subscription = WebhookSubscription(
+        partner_id=partner.id, url="https://1.1.1.1/hooks", events=["obligation.overdue"], is_active=True
+    )
+    session.add(subscription)
+    await session.flush()
     clients = {
         "anonymous": httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test"),
         "viewer": await client_as("viewer"),
@@ -149,6 +173,9 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
         "user_id": str(admin.user_id),  # type: ignore[attr-defined]
         "internal_case_id": str(internal_case.id),
         "internal_institution_id": str(hidden_school.id),
+        "proceeding_id": str(proceeding.id),
+        "measure_id": str(measure.id),
+        "subscription_id": str(subscription.id),
     }
     return World(ids, clients)
 
@@ -221,7 +248,7 @@ async def test_partners_never_reach_internal_records(caller, app, session, clien
             assert_no_leak(caller, answer)
     cases = (await client.get("/api/v1/cases", params={"limit": 200})).json()["items"]
     assert {c["visibility"] for c in cases} <= {"public", "partners"}
-    assert (await client.get(f"/api/v1/cases/{world.ids['case_id']}/links")).json() == []
+    assert (await client.get(f"/api/v1/cases/{world.ids['case_id']}/links")).json()["items"] == []
 
 
 async def test_partner_stats_suppress_small_counts(app, session, client_as):

@@ -97,10 +97,16 @@ async def delete_case(session: Session, caller: Writer, case_id: uuid.UUID, vers
     return Response(status_code=204)
 
 
-@router.get("/{case_id}/links", response_model=list[CaseLinkOut], responses=problem_responses(404, 422))
-async def list_links(session: Session, caller: Reader, case_id: uuid.UUID) -> list[CaseLinkOut]:
-    """Possible connections to other cases, each with its reason."""
-    return [CaseLinkOut.model_validate(link) for link in await service.list_links(session, caller, case_id)]
+@router.get(
+    "/{case_id}/links", response_model=Page[CaseLinkOut], responses={**CSV_RESPONSE_DOC, **problem_responses(404, 422)}
+)
+async def list_links(
+    request: Request, session: Session, caller: Reader, paging: Paging, case_id: uuid.UUID
+) -> Response | Page[CaseLinkOut]:
+    """Possible connections to other cases the caller may see, each with its reason."""
+    links, next_cursor = await service.list_links(session, caller, case_id, paging)
+    page = Page[CaseLinkOut](items=[CaseLinkOut.model_validate(link) for link in links], next_cursor=next_cursor)
+    return list_answer(request, caller, page, CaseLinkOut)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution, Sector
-from api.pagination import PageParams, SortKey, apply_keyset, by_creation, split_page
+from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, split_page
 from api.states.service import ensure_state
 from api.text_search import matches
 
@@ -91,6 +91,7 @@ async def get_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID) ->
 async def list_cases(
     session: AsyncSession, caller: Caller, filters: CaseFilters, page: PageParams, sort: SortKey
 ) -> tuple[list[CaseRow], str | None]:
+    await ensure_state(session, filters.state)
     stmt = apply_keyset(_select_cases().where(*case_conditions(caller, filters)), Case, page, sort)
     return split_page((await session.execute(stmt)).all(), page.limit, sort, record=lambda row: row[0])
 
@@ -172,6 +173,8 @@ async def update_case(
         case.patterns = [p.value for p in data.patterns]
     if data.sources is not None:
         case.sources = _sources(data.sources)
+        # Sources are rows of their own: touch the case so its version (ETag) moves too.
+        case.updated_at = func.now()
     _check_period(case)
     await _flush(session)
     return await get_case(session, caller, case.id)
@@ -200,19 +203,24 @@ class LinkView:
     version: int
 
 
-async def list_links(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> list[LinkView]:
+async def list_links(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams | None = None
+) -> tuple[list[LinkView], str | None]:
     """Links of a visible case to other cases the caller may also see."""
     await get_case(session, caller, case_id)
+    other = func.coalesce(func.nullif(CaseLink.case_a_id, case_id), CaseLink.case_b_id)
     stmt = (
         select(CaseLink, Case.id, Case.title)
-        .join(Case, Case.id == func.coalesce(func.nullif(CaseLink.case_a_id, case_id), CaseLink.case_b_id))
+        .join(Case, Case.id == other)
         .where(or_(CaseLink.case_a_id == case_id, CaseLink.case_b_id == case_id), visible(caller, Case.visibility))
-        .order_by(CaseLink.created_at, CaseLink.id)
     )
-    return [
-        LinkView(link.id, case_id, other, title, link.reason, link.note, link.created_at, link.version)
-        for link, other, title in (await session.execute(stmt)).all()
+    page = page or PageParams(limit=MAX_LIMIT)
+    rows = (await session.execute(apply_keyset(stmt, CaseLink, page))).all()
+    views = [
+        LinkView(link.id, case_id, other_id, title, link.reason, link.note, link.created_at, link.version)
+        for link, other_id, title in rows
     ]
+    return split_page(views, page.limit, by_creation(CaseLink))
 
 
 async def create_link(session: AsyncSession, caller: Caller, case_id: uuid.UUID, data: CaseLinkCreate) -> LinkView:
@@ -238,11 +246,19 @@ async def create_link(session: AsyncSession, caller: Caller, case_id: uuid.UUID,
 async def delete_link(
     session: AsyncSession, caller: Caller, case_id: uuid.UUID, link_id: uuid.UUID, version: int
 ) -> None:
-    links = {link.id: link for link in await list_links(session, caller, case_id)}
-    if link_id not in links:
+    await get_case(session, caller, case_id)
+    link = await session.scalar(
+        select(CaseLink).where(
+            CaseLink.id == link_id, or_(CaseLink.case_a_id == case_id, CaseLink.case_b_id == case_id)
+        )
+    )
+    other_id = None if link is None else (link.case_b_id if link.case_a_id == case_id else link.case_a_id)
+    if (
+        link is None
+        or await session.scalar(select(Case.id).where(Case.id == other_id, visible(caller, Case.visibility))) is None
+    ):
         raise NotFound(detail="No such link.")
-    if links[link_id].version != version:
+    if link.version != version:
         raise PreconditionFailed(detail="Someone else changed this link; read it again.")
-    link = await session.get(CaseLink, link_id)
     await session.delete(link)
     await session.flush()

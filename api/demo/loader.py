@@ -21,6 +21,7 @@ from api.institutions import service as institutions
 from api.institutions.models import Institution, InstitutionKind, SchoolLevel, Sector
 from api.institutions.schemas import InstitutionCreate
 from api.orm import DatePrecision, Visibility
+from api.proceedings.demo import load_investigation
 from api.schemas import DocumentaryDate
 
 DATA = Path(__file__).parent / "data"
@@ -141,5 +142,6 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
             ),
         )
         added["cases"] += 1
+    added.update(await load_investigation(session))
     added.update(await load_sep_order(session))
     return added

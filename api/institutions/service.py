@@ -114,6 +114,7 @@ def _filters(caller: Caller, f: InstitutionFilters) -> list[ColumnElement[bool]]
 async def list_institutions(
     session: AsyncSession, caller: Caller, filters: InstitutionFilters, page: PageParams
 ) -> tuple[list[Institution], str | None]:
+    await ensure_state(session, filters.state)
     stmt = apply_keyset(select(Institution).options(_with_names()).where(*_filters(caller, filters)), Institution, page)
     return split_page((await session.scalars(stmt)).all(), page.limit)
 
@@ -138,18 +139,20 @@ async def update_institution(
         raise PreconditionFailed(detail="Someone else changed this institution; read it again.")
     check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "kind", "visibility"):
+    for required in ("name", "kind", "visibility", "former_names"):
         if required in changes and changes[required] is None:
             raise invalid(required, "cannot be null")
     if "state" in changes:
         await ensure_state(session, changes["state"])
     if "parent_id" in changes:
         await _check_parent(session, institution.id, changes["parent_id"])
-    former = changes.pop("former_names", None)
+    changes.pop("former_names", None)
     for name, value in changes.items():
         setattr(institution, name, value)
-    if former is not None and data.former_names is not None:
+    if data.former_names is not None:
         institution.former_names = _former_names(data.former_names)
+        # The names are rows of their own: touch the institution so its version (ETag) moves too.
+        institution.updated_at = func.now()
     _check_school_fields(institution)
     await _flush_unique(session)
     return await get_institution(session, caller, institution.id)

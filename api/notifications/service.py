@@ -1,5 +1,6 @@
 """The transactional outbox: events are queued in the transaction that causes them, and delivered later."""
 
+import uuid
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -48,3 +49,23 @@ async def enqueue_event(
         ],
     )
     return len(subscriptions)
+
+
+async def enqueue_email(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    alert_id: int | None = None,
+) -> None:
+    """Queue an e-mail about the event to a staff member (delivered by api/notifications/delivery.py)."""
+    await session.execute(
+        insert(Notification).values(
+            channel=Channel.email,
+            recipient=str(user_id),
+            event_type=event_type,
+            payload={"type": event_type, "data": data},
+            alert_id=alert_id,
+        )
+    )

@@ -1,0 +1,392 @@
+"""Proceedings (investigation files, trials, amparos…) and the investigative measures asked in them.
+
+A measure has no visibility of its own: it is read through its proceeding, whose visibility governs it.
+The cases a proceeding is about are shown, and replaced, only among those the caller may see.
+"""
+
+import calendar
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import Caller, check_writable, visible
+from api.audit import service as audit
+from api.cases.models import Case
+from api.clock import today
+from api.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
+from api.institutions.models import Institution
+from api.orm import DatePrecision
+from api.pagination import PageParams, apply_keyset, split_page
+from api.proceedings.models import (
+    InvestigativeMeasure,
+    MeasureStatus,
+    Proceeding,
+    ProceedingKind,
+    ProceedingStatus,
+    proceeding_cases,
+)
+from api.proceedings.schemas import MeasureCreate, MeasureUpdate, ProceedingCreate, ProceedingUpdate
+from api.schemas import DocumentaryDate
+
+_links = proceeding_cases.c
+
+
+@dataclass(frozen=True)
+class ProceedingRow:
+    """A proceeding with what its answer derives: the visible cases and its measures by status."""
+
+    proceeding: Proceeding
+    case_ids: list[uuid.UUID]
+    measure_counts: dict[MeasureStatus, int]
+
+
+@dataclass(frozen=True)
+class ProceedingFilters:
+    kind: ProceedingKind | None = None
+    status: ProceedingStatus | None = None
+    authority_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    q: str | None = None
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+def _date_columns(name: str, value: DocumentaryDate | None) -> dict[str, Any]:
+    return {name: value.date if value else None, f"{name}_precision": value.precision if value else None}
+
+
+def _last_day(value: DocumentaryDate) -> date:
+    """The latest day a documentary date may stand for ("May 2023" may be the 31st)."""
+    if value.precision is DatePrecision.year:
+        return date(value.date.year, 12, 31)
+    if value.precision is DatePrecision.month:
+        return date(value.date.year, value.date.month, calendar.monthrange(value.date.year, value.date.month)[1])
+    return value.date
+
+
+def _check_not_future(name: str, value: DocumentaryDate | None) -> None:
+    # The earliest day the date may stand for: the current month is not "in the future".
+    if value is not None and value.date > today():
+        raise invalid(name, "cannot be in the future")
+
+
+# --- proceedings -------------------------------------------------------------------------------
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def proceeding_conditions(caller: Caller, f: ProceedingFilters) -> list[ColumnElement[bool]]:
+    """Every proceeding list filters through here, visibility first."""
+    conditions: list[ColumnElement[bool]] = [visible(caller, Proceeding.visibility)]
+    if f.kind is not None:
+        conditions.append(Proceeding.kind == f.kind)
+    if f.status is not None:
+        conditions.append(Proceeding.status == f.status)
+    if f.authority_id is not None:
+        conditions.append(Proceeding.authority_id == f.authority_id)
+    if f.case_id is not None:
+        about_case = (
+            select(_links.case_id)
+            .join(Case, Case.id == _links.case_id)
+            .where(_links.proceeding_id == Proceeding.id, _links.case_id == f.case_id, visible(caller, Case.visibility))
+        )
+        conditions.append(exists(about_case))
+    if f.q and f.q.strip():
+        pattern = _like_pattern(f.q)
+        conditions.append(
+            or_(Proceeding.title.ilike(pattern, escape="\\"), Proceeding.file_number.ilike(pattern, escape="\\"))
+        )
+    return conditions
+
+
+async def _case_ids_of(
+    session: AsyncSession, caller: Caller, proceeding_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in proceeding_ids}
+    if not proceeding_ids:
+        return found
+    rows = await session.execute(
+        select(_links.proceeding_id, _links.case_id)
+        .join(Case, Case.id == _links.case_id)
+        .where(_links.proceeding_id.in_(proceeding_ids), visible(caller, Case.visibility))
+        .order_by(_links.proceeding_id, Case.report_number.asc().nulls_last(), Case.created_at, Case.id)
+    )
+    for proceeding_id, case_id in rows:
+        found[proceeding_id].append(case_id)
+    return found
+
+
+async def _measure_counts_of(
+    session: AsyncSession, proceeding_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[MeasureStatus, int]]:
+    found: dict[uuid.UUID, dict[MeasureStatus, int]] = {i: {} for i in proceeding_ids}
+    if not proceeding_ids:
+        return found
+    rows = await session.execute(
+        select(InvestigativeMeasure.proceeding_id, InvestigativeMeasure.status, func.count())
+        .where(InvestigativeMeasure.proceeding_id.in_(proceeding_ids))
+        .group_by(InvestigativeMeasure.proceeding_id, InvestigativeMeasure.status)
+    )
+    for proceeding_id, status, count in rows:
+        found[proceeding_id][MeasureStatus(status)] = count
+    return found
+
+
+async def _rows(session: AsyncSession, caller: Caller, proceedings: Sequence[Proceeding]) -> list[ProceedingRow]:
+    ids = [p.id for p in proceedings]
+    case_ids = await _case_ids_of(session, caller, ids)
+    counts = await _measure_counts_of(session, ids)
+    return [ProceedingRow(p, case_ids[p.id], counts[p.id]) for p in proceedings]
+
+
+async def _get(session: AsyncSession, caller: Caller, proceeding_id: uuid.UUID) -> Proceeding:
+    proceeding = await session.scalar(
+        select(Proceeding).where(Proceeding.id == proceeding_id, visible(caller, Proceeding.visibility))
+    )
+    if proceeding is None:
+        raise NotFound(detail="No such proceeding.")
+    return proceeding
+
+
+async def get_proceeding(session: AsyncSession, caller: Caller, proceeding_id: uuid.UUID) -> ProceedingRow:
+    return (await _rows(session, caller, [await _get(session, caller, proceeding_id)]))[0]
+
+
+async def list_proceedings(
+    session: AsyncSession, caller: Caller, filters: ProceedingFilters, page: PageParams
+) -> tuple[list[ProceedingRow], str | None]:
+    stmt = apply_keyset(select(Proceeding).where(*proceeding_conditions(caller, filters)), Proceeding, page)
+    proceedings, next_cursor = split_page((await session.scalars(stmt)).all(), page.limit)
+    return await _rows(session, caller, proceedings), next_cursor
+
+
+async def _check_authority(session: AsyncSession, caller: Caller, authority_id: uuid.UUID | None) -> None:
+    if authority_id is None:
+        return
+    found = await session.scalar(
+        select(Institution.id).where(Institution.id == authority_id, visible(caller, Institution.visibility))
+    )
+    if found is None:
+        raise invalid("authority_id", "no such institution")
+
+
+async def _check_cases(session: AsyncSession, caller: Caller, case_ids: Sequence[uuid.UUID]) -> None:
+    if not case_ids:
+        return
+    found = set(
+        (await session.scalars(select(Case.id).where(Case.id.in_(case_ids), visible(caller, Case.visibility)))).all()
+    )
+    errors = [FieldError(f"case_ids.{i}", "no such case") for i, case_id in enumerate(case_ids) if case_id not in found]
+    if errors:
+        raise InvalidInput(detail="; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
+
+
+async def _replace_cases(
+    session: AsyncSession, caller: Caller, proceeding: Proceeding, case_ids: Sequence[uuid.UUID]
+) -> bool:
+    """Make the cases the caller can see exactly `case_ids`; links to cases it cannot see stay as they are.
+
+    The links are rows of a plain table, outside the ORM's flush: the change is audited here, and the
+    proceeding's version is moved so that an ETag read before the change no longer matches.
+    """
+    current_visible = set(
+        (
+            await session.scalars(
+                select(_links.case_id)
+                .join(Case, Case.id == _links.case_id)
+                .where(_links.proceeding_id == proceeding.id, visible(caller, Case.visibility))
+            )
+        ).all()
+    )
+    wanted = set(case_ids)
+    removed = current_visible - wanted
+    added = [case_id for case_id in case_ids if case_id not in current_visible]
+    if not removed and not added:
+        return False
+    if removed:
+        await session.execute(
+            delete(proceeding_cases).where(_links.proceeding_id == proceeding.id, _links.case_id.in_(removed))
+        )
+    if added:
+        await session.execute(
+            insert(proceeding_cases), [{"proceeding_id": proceeding.id, "case_id": case_id} for case_id in added]
+        )
+    await audit.record_access(
+        session,
+        caller,
+        "proceeding_cases.replace",
+        "proceedings",
+        str(proceeding.id),
+        {"added": sorted(str(c) for c in added), "removed": sorted(str(c) for c in removed)},
+    )
+    return True
+
+
+def _touch(proceeding: Proceeding) -> None:
+    """Force an UPDATE of the proceeding's row: its version (the ETag) moves with its case list.
+
+    A value, not `func.now()`: a server-side value is reset by the flush before the audit listener sees
+    it, and the update would go unrecorded."""
+    proceeding.updated_at = datetime.now(UTC)
+
+
+async def create_proceeding(session: AsyncSession, caller: Caller, data: ProceedingCreate) -> ProceedingRow:
+    check_writable(caller, data.visibility, data.model_fields_set)
+    await _check_authority(session, caller, data.authority_id)
+    _check_not_future("opened_on", data.opened_on)
+    await _check_cases(session, caller, data.case_ids)
+    values = data.model_dump(exclude={"opened_on", "case_ids"})
+    proceeding = Proceeding(**values, **_date_columns("opened_on", data.opened_on))
+    session.add(proceeding)
+    await session.flush()
+    await _replace_cases(session, caller, proceeding, data.case_ids)
+    return await get_proceeding(session, caller, proceeding.id)
+
+
+_PROCEEDING_NOT_NULL = ("kind", "title", "status", "visibility", "case_ids")
+
+
+async def update_proceeding(
+    session: AsyncSession, caller: Caller, proceeding_id: uuid.UUID, version: int, data: ProceedingUpdate
+) -> ProceedingRow:
+    proceeding = await _get(session, caller, proceeding_id)
+    if proceeding.version != version:
+        raise PreconditionFailed(detail="Someone else changed this proceeding; read it again.")
+    check_writable(caller, data.visibility, data.model_fields_set)
+    for name in _PROCEEDING_NOT_NULL:
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise invalid(name, "cannot be null")
+    changes = data.model_dump(exclude_unset=True, exclude={"opened_on", "case_ids"})
+    if "authority_id" in changes:
+        await _check_authority(session, caller, changes["authority_id"])
+    if "opened_on" in data.model_fields_set:
+        _check_not_future("opened_on", data.opened_on)
+        changes.update(_date_columns("opened_on", data.opened_on))
+    if data.case_ids is not None:
+        await _check_cases(session, caller, data.case_ids)
+    for name, value in changes.items():
+        setattr(proceeding, name, value)
+    if data.case_ids is not None and await _replace_cases(session, caller, proceeding, data.case_ids):
+        _touch(proceeding)
+    await session.flush()
+    return await get_proceeding(session, caller, proceeding.id)
+
+
+# --- investigative measures --------------------------------------------------------------------
+
+
+def _select_measures(caller: Caller) -> Select[InvestigativeMeasure]:
+    """Measures are seen through their proceeding: its visibility is theirs."""
+    return (
+        select(InvestigativeMeasure)
+        .join(Proceeding, Proceeding.id == InvestigativeMeasure.proceeding_id)
+        .where(visible(caller, Proceeding.visibility))
+    )
+
+
+async def get_measure(session: AsyncSession, caller: Caller, measure_id: uuid.UUID) -> InvestigativeMeasure:
+    measure = await session.scalar(_select_measures(caller).where(InvestigativeMeasure.id == measure_id))
+    if measure is None:
+        raise NotFound(detail="No such investigative measure.")
+    return measure
+
+
+async def list_measures(
+    session: AsyncSession,
+    caller: Caller,
+    proceeding_id: uuid.UUID,
+    status: MeasureStatus | None,
+    page: PageParams,
+) -> tuple[list[InvestigativeMeasure], str | None]:
+    await _get(session, caller, proceeding_id)
+    stmt = _select_measures(caller).where(InvestigativeMeasure.proceeding_id == proceeding_id)
+    if status is not None:
+        stmt = stmt.where(InvestigativeMeasure.status == status)
+    stmt = apply_keyset(stmt, InvestigativeMeasure, page)
+    return split_page((await session.scalars(stmt)).all(), page.limit)
+
+
+# A measure still `requested`, or one the authority never answered, has no response date.
+_UNANSWERED = frozenset({MeasureStatus.requested, MeasureStatus.no_response})
+
+
+def _check_measure(
+    requested_on: DocumentaryDate | None,
+    responded_on: DocumentaryDate | None,
+    status: MeasureStatus,
+    sent: set[str],
+) -> None:
+    """The rules on a measure as it will be stored; `sent` names the fields the caller sent."""
+    for name, value in (("requested_on", requested_on), ("responded_on", responded_on)):
+        if name in sent:
+            _check_not_future(name, value)
+    if responded_on is not None and status in _UNANSWERED:
+        field = "responded_on" if "responded_on" in sent else "status"
+        raise invalid(field, f"a measure with status {status.value} has no response date")
+    if requested_on is not None and responded_on is not None and _last_day(responded_on) < requested_on.date:
+        field = "responded_on" if "responded_on" in sent or "requested_on" not in sent else "requested_on"
+        raise invalid(field, "the response cannot come before the request")
+
+
+async def create_measure(
+    session: AsyncSession, caller: Caller, proceeding_id: uuid.UUID, data: MeasureCreate
+) -> InvestigativeMeasure:
+    proceeding = await _get(session, caller, proceeding_id)
+    check_writable(caller, None, data.model_fields_set)
+    _check_measure(data.requested_on, data.responded_on, data.status, set(data.model_fields_set))
+    values = data.model_dump(exclude={"requested_on", "responded_on"})
+    measure = InvestigativeMeasure(
+        **values,
+        proceeding_id=proceeding.id,
+        **_date_columns("requested_on", data.requested_on),
+        **_date_columns("responded_on", data.responded_on),
+    )
+    session.add(measure)
+    await session.flush()
+    return measure
+
+
+_MEASURE_NOT_NULL = ("description", "status")
+
+
+async def update_measure(
+    session: AsyncSession, caller: Caller, measure_id: uuid.UUID, version: int, data: MeasureUpdate
+) -> InvestigativeMeasure:
+    measure = await get_measure(session, caller, measure_id)
+    if measure.version != version:
+        raise PreconditionFailed(detail="Someone else changed this measure; read it again.")
+    sent = set(data.model_fields_set)
+    check_writable(caller, None, sent)
+    for name in _MEASURE_NOT_NULL:
+        if name in sent and getattr(data, name) is None:
+            raise invalid(name, "cannot be null")
+    requested_on = (
+        data.requested_on
+        if "requested_on" in sent
+        else DocumentaryDate.from_columns(measure.requested_on, measure.requested_on_precision)
+    )
+    responded_on = (
+        data.responded_on
+        if "responded_on" in sent
+        else DocumentaryDate.from_columns(measure.responded_on, measure.responded_on_precision)
+    )
+    status = data.status if data.status is not None else measure.status
+    _check_measure(requested_on, responded_on, status, sent)
+    changes = data.model_dump(exclude_unset=True, exclude={"requested_on", "responded_on"})
+    if "requested_on" in sent:
+        changes.update(_date_columns("requested_on", data.requested_on))
+    if "responded_on" in sent:
+        changes.update(_date_columns("responded_on", data.responded_on))
+    for name, value in changes.items():
+        setattr(measure, name, value)
+    await session.flush()
+    return measure
