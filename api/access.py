@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy import true
+
 from api.errors import PermissionDenied, Unauthenticated, invalid
 from api.orm import Visibility
 from api.schemas import RedactableOut
@@ -139,3 +141,11 @@ def check_writable(caller: Caller, visibility: Visibility | None, fields_sent: I
         raise invalid("visibility", f"you may only write records with visibility {allowed}")
     for name in sorted(set(fields_sent) & hidden_fields(caller)):
         raise invalid(name, "this field is for NGO staff only")
+
+
+def owned_by_caller(caller: Caller, partner_column: Any) -> Any:
+    """The SQL condition for records that belong to a partner (its webhooks, its feed tokens): a partner
+    sees only its own, as if the others did not exist; staff see all."""
+    if caller.is_partner:
+        return partner_column == caller.partner_id
+    return true()

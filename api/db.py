@@ -3,7 +3,9 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -26,8 +28,12 @@ def as_role(url: str, role: str = APP_ROLE) -> str:
     return make_url(async_url(url)).set(username=role, password=None).render_as_string(hide_password=False)
 
 
+class DatabaseUnreachable(ConnectionError):
+    """The database could not be reached at all (no socket, refused, timed out, unknown host)."""
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -36,6 +42,17 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_timeout=10,
         connect_args={"server_settings": {"application_name": "vigia"}, "timeout": 5},
     )
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+        # asyncpg raises bare OSErrors (FileNotFoundError for a vanished socket) that SQLAlchemy does not
+        # wrap; name them, so that one handler answers 503 instead of an unexpected 500.
+        try:
+            return dialect.loaded_dbapi.connect(*cargs, **cparams)
+        except (OSError, TimeoutError) as exc:
+            raise DatabaseUnreachable(type(exc).__name__) from exc
+
+    return engine
 
 
 @dataclass
@@ -55,3 +72,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# The audit trail is captured by a session listener: importing the database layer registers it, so no
+# process that writes can forget to.
+import api.audit.service  # noqa: E402, F401

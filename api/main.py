@@ -27,6 +27,7 @@ from api.proceedings.router import router as proceedings_router
 from api.states.router import router as states_router
 from api.stats.router import router as stats_router
 from api.users.router import router as users_router
+from api.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("vigia")
@@ -49,6 +50,7 @@ def api_router() -> APIRouter:
         evidence_router,
         proceedings_router,
         measures_router,
+        webhooks_router,
     ):
         router.include_router(domain)
     return router

@@ -3,10 +3,10 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import Caller
+from api.access import Caller, owned_by_caller
 from api.errors import Conflict, NotFound, PreconditionFailed, invalid
 from api.pagination import PageParams, apply_keyset, split_page
 from api.partners.models import Partner
@@ -22,14 +22,6 @@ MAX_ACTIVE_PER_PARTNER = 20
 class WebhookFilters:
     partner_id: uuid.UUID | None = None
     is_active: bool | None = None
-
-
-def _own_rows(caller: Caller) -> ColumnElement[bool]:
-    """Which subscriptions the caller may see and manage: a partner only its own, staff all of them.
-    (A partner asking for another partner's subscription gets 404, as if it did not exist.)"""
-    if caller.is_partner:
-        return WebhookSubscription.partner_id == caller.partner_id
-    return true()
 
 
 async def check_url(url: str, *, allow_private: bool) -> None:
@@ -82,7 +74,7 @@ async def create_subscription(
 async def list_subscriptions(
     session: AsyncSession, caller: Caller, filters: WebhookFilters, page: PageParams
 ) -> tuple[list[WebhookSubscription], str | None]:
-    stmt = select(WebhookSubscription).where(_own_rows(caller))
+    stmt = select(WebhookSubscription).where(owned_by_caller(caller, WebhookSubscription.partner_id))
     if filters.partner_id is not None:
         stmt = stmt.where(WebhookSubscription.partner_id == filters.partner_id)
     if filters.is_active is not None:
@@ -93,7 +85,9 @@ async def list_subscriptions(
 
 async def get_subscription(session: AsyncSession, caller: Caller, subscription_id: uuid.UUID) -> WebhookSubscription:
     subscription = await session.scalar(
-        select(WebhookSubscription).where(WebhookSubscription.id == subscription_id, _own_rows(caller))
+        select(WebhookSubscription).where(
+            WebhookSubscription.id == subscription_id, owned_by_caller(caller, WebhookSubscription.partner_id)
+        )
     )
     if subscription is None:
         raise NotFound(detail="No such webhook subscription.")
