@@ -137,8 +137,12 @@ def db_upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()] = 
     """Apply migrations up to REVISION (default: head)."""
     from api import migrate
 
-    with database_url(_settings(ctx)) as url:
+    settings = _settings(ctx)
+    with database_url(settings) as url:
         migrate.upgrade(url, revision)
+        if settings.app_db_password is not None:
+            migrate.set_app_password(url, settings.app_db_password.get_secret_value())
+            typer.echo("set the password of the vigia_app role")
 
 
 @db_app.command("downgrade")

@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     # Unset: the service runs its own embedded PostgreSQL under `data_dir`.
     database_url: str | None = None
+    # The schema owner, for migrations and the command line. Unset: `database_url` (or the embedded
+    # server's superuser). The service itself should connect as `vigia_app`, which owns nothing.
+    migration_database_url: str | None = None
+    # When set, `vigia db upgrade` gives the `vigia_app` role this password so the service can log in.
+    app_db_password: SecretStr | None = None
     data_dir: Path = Path(".vigia")
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     access_token_minutes: int = Field(default=12 * 60, ge=1)

@@ -28,3 +28,28 @@ def downgrade(url: str, revision: str) -> None:
 
 def current(url: str) -> None:
     command.current(alembic_config(url))
+
+
+def set_app_password(url: str, password: str) -> None:
+    """Let the service's role log in with a password (servers that do not trust local sockets)."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from api.db import APP_ROLE, async_url
+
+    async def run() -> None:
+        engine = create_async_engine(async_url(url))
+        try:
+            async with engine.begin() as conn:
+                # format(%L) quotes the password server-side: ALTER ROLE takes no bind parameters.
+                statement = await conn.scalar(
+                    text("SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :role, :password)"),
+                    {"role": APP_ROLE, "password": password},
+                )
+                await conn.exec_driver_sql(statement)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

@@ -41,18 +41,32 @@ def database_url(settings: Settings, *, keep_running: bool = False) -> Iterator[
 
     `keep_running` leaves a server this block started running, for `vigia db url`.
     """
-    if settings.database_url is not None:
-        yield settings.database_url
+    owner_url = settings.migration_database_url or settings.database_url
+    if owner_url is not None:
+        yield owner_url
         return
     from api.embedded import EmbeddedPostgres
 
     # cleanup=None: the embedded library then only drops this process's handle on stop().
-    server = EmbeddedPostgres(settings.data_dir, cleanup=None if keep_running else "stop")  # type: ignore[arg-type]
+    server = EmbeddedPostgres(settings.data_dir, cleanup=None if keep_running else "stop")
     url = server.start()
     try:
         yield url
     finally:
         server.stop()
+
+
+def service_url(settings: Settings, owner_url: str) -> str:
+    """Migrations run as the schema's owner; the service connects as its own role, which owns nothing,
+    so that row-level security applies to it."""
+    if settings.database_url is None:
+        return as_role(owner_url)  # the embedded server trusts its local socket
+    if settings.migration_database_url is None:
+        logger.warning(
+            "VIGIA_MIGRATION_DATABASE_URL is unset: the service connects with the migration role; "
+            "give it the vigia_app role's URL (see docs/security.md)"
+        )
+    return settings.database_url
 
 
 class _Shutdown:
@@ -105,10 +119,7 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     with graceful_signals() as shutdown, database_url(settings) as url:
         logger.info("database: %s", describe(url))
         migrate.upgrade(url, "head")
-        if settings.database_url is None:
-            # Migrations run as the embedded server's superuser; the service itself connects as its own
-            # role, which owns nothing, so that row-level security applies to it.
-            url = as_role(url)
+        url = service_url(settings, url)
         shutdown.serving = True
         if workers > 1:
             # Each worker process builds its own app from the environment.

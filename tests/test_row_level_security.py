@@ -119,3 +119,18 @@ async def _in_thread(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     import asyncio
 
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def test_app_role_password_is_set_safely_quoted(database_url):
+    """`vigia db upgrade` with VIGIA_APP_DB_PASSWORD lets the service's role log in over TCP; the password
+    may hold quotes and colons."""
+    awkward = "it's:a pass'word;--"
+    await _in_thread(migrate.set_app_password, database_url, awkward)
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            stored = await conn.scalar(text("SELECT rolpassword FROM pg_authid WHERE rolname = 'vigia_app'"))
+            assert stored is not None and stored.startswith("SCRAM-SHA-256$") and awkward not in stored
+            await conn.execute(text("ALTER ROLE vigia_app PASSWORD NULL"))
+    finally:
+        await engine.dispose()
