@@ -329,5 +329,8 @@ def scheduler(ctx: typer.Context) -> None:
             fail(f"the database is unreachable ({type(exc).__name__})")
 
 
+# Command groups kept in their own modules register themselves on `app`.
+import api.cli_security  # noqa: E402, F401
+
 if __name__ == "__main__":
     app()

@@ -45,7 +45,10 @@ def set_app_password(url: str, password: str) -> None:
             async with engine.begin() as conn:
                 # format(%L) quotes the password server-side: ALTER ROLE takes no bind parameters.
                 statement = await conn.scalar(
-                    text("SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', CAST(:role AS text), CAST(:password AS text))"),
+                    text(
+                        "SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', "
+                        "CAST(:role AS text), CAST(:password AS text))"
+                    ),
                     {"role": APP_ROLE, "password": password},
                 )
                 await conn.exec_driver_sql(statement)

@@ -156,3 +156,39 @@ async def editor(client_as: MakeClient) -> httpx.AsyncClient:
 @pytest.fixture
 async def viewer(client_as: MakeClient) -> httpx.AsyncClient:
     return await client_as("viewer")
+
+
+def scratch_database(database_url: str) -> tuple[str, Callable[[], None]]:
+    """A database of its own on the test server, migrated to head, for tests that need committed data
+    (other processes, several connections, the command line). Returns its URL and a function dropping it."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from api.db import async_url
+
+    name = f"vigia_scratch_{uuid.uuid4().hex[:10]}"
+
+    async def run(statement: str) -> None:
+        engine = create_async_engine(async_url(database_url), isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = make_url(async_url(database_url)).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url, "head")
+    return url, lambda: asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def scratch_url(database_url: str) -> Iterator[str]:
+    url, drop = scratch_database(database_url)
+    try:
+        yield url
+    finally:
+        drop()
