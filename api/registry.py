@@ -2,6 +2,7 @@
 
 from api.audit import models as audit_models
 from api.auth import models as auth_models
+from api.calendars import models as calendars_models
 from api.cases import models as cases_models
 from api.court_orders import models as court_orders_models
 from api.evidence import models as evidence_models
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "IdempotencyRecord",
     "audit_models",
+    "calendars_models",
     "auth_models",
     "cases_models",
     "court_orders_models",
