@@ -83,6 +83,17 @@ def authorize(caller: Caller, action: Action) -> None:
         raise PermissionDenied(detail=f"This action needs the '{action.value}' right.")
 
 
+def staff_only(caller: Caller, what: str) -> None:
+    """Raise unless the caller is NGO staff (or the system): for what the policy keeps inside the NGO
+    whatever a partner key's scopes, such as litigation reports and court calendars' edits. Called by
+    routes that declare `Action.read` or `Action.write`, after they found the record (a record the
+    caller may not see at all stays a 404)."""
+    if caller.kind is CallerKind.anonymous:
+        raise Unauthenticated(detail="Send a bearer token or an X-API-Key.")
+    if not (caller.is_staff or caller.kind is CallerKind.system):
+        raise PermissionDenied(detail=f"{what} is for NGO staff only.")
+
+
 def visible_levels(caller: Caller) -> frozenset[Visibility]:
     """Which records, by visibility, the caller may see at all."""
     if caller.kind is CallerKind.system or (caller.is_staff and caller.role in (Role.admin, Role.editor)):

@@ -320,16 +320,19 @@ def scheduler(ctx: typer.Context) -> None:
     Several copies may run: only one checks at a time (a PostgreSQL advisory lock), and each
     notification is delivered by one of them."""
     from api.deadlines.scheduler import serve
+    from api.serve import service_url
 
     settings = _settings(ctx)
     with database_url(settings) as url:
         try:
-            asyncio.run(serve(url, settings))
+            # A part of the service: it connects as the service's role, as `vigia serve` does.
+            asyncio.run(serve(service_url(settings, url), settings))
         except OSError as exc:
             fail(f"the database is unreachable ({type(exc).__name__})")
 
 
 # Command groups kept in their own modules register themselves on `app`.
+import api.cli_ops  # noqa: E402
 import api.cli_security  # noqa: E402, F401
 
 if __name__ == "__main__":

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
+    # `json`: one JSON object per line (api/ops/logging.py); `text`: plain lines. Unset: text in
+    # development, JSON otherwise.
+    log_format: Literal["json", "text"] | None = None
+    # `GET /metrics` (Prometheus) answers only with `Authorization: Bearer <this token>`; unset, it is 404.
+    metrics_token: SecretStr | None = None
     # Evidence files are kept byte for byte under this folder (see api/evidence/storage.py).
     evidence_dir: Path = Path(".vigia/evidence")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
@@ -53,6 +58,12 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # The built dashboard; served at / when present.
     frontend_dist: Path = Path("frontend/dist")
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.environment != "development"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -13,11 +13,12 @@ from api.access import ANONYMOUS, Action, Caller, authorize
 from api.audit import service as audit
 from api.auth import service as auth_service
 from api.db import Database
-from api.errors import DomainError, PreconditionRequired, invalid
+from api.errors import DomainError, invalid
+from api.idempotency import MAX_KEY_LENGTH
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from api.partners import service as partners_service
-from api.ratelimit import service as ratelimit
 from api.rls import release_rows, restrict_rows
+from api.schemas import IsoDateTime
 
 
 def get_database(request: Request) -> Database:
@@ -61,18 +62,32 @@ async def current_caller(
         caller = await auth_service.caller_from_session_token(session, bearer.credentials)
     elif api_key is not None:
         settings = request.app.state.settings
-        caller = await partners_service.caller_from_api_key(session, settings.secret_key.get_secret_value(), api_key)
-        await ratelimit.hit(get_database(request), f"key:{caller.credential_id}", settings.rate_limit_per_minute)
+        # One statement authenticates, counts the request against the key's rate limit and touches
+        # last_used_at, committed at once on the request's own connection (see caller_from_api_key).
+        caller = await partners_service.caller_from_api_key(
+            session, settings.secret_key.get_secret_value(), api_key, rate_limit=settings.rate_limit_per_minute
+        )
     await restrict_rows(session, caller)
     audit.set_actor(session, caller.actor)
     request.state.caller = caller
     return caller
 
 
+async def public_caller(request: Request, session: Session) -> Caller:
+    """The caller of a public route: always anonymous. Public answers are the same for everyone and are
+    cached by shared caches, so credentials sent along are not read at all (a stale or revoked key
+    does not turn a public page into a 401), and the rows are restricted as for the public."""
+    await restrict_rows(session, ANONYMOUS)
+    audit.set_actor(session, ANONYMOUS.actor)
+    request.state.caller = ANONYMOUS
+    return ANONYMOUS
+
+
 def allow(action: Action) -> Callable[..., Coroutine[Any, Any, Caller]]:
     """The dependency a route declares to say which action it performs; `api.access` decides."""
+    resolve = public_caller if action is Action.public else current_caller
 
-    async def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    async def dependency(caller: Annotated[Caller, Depends(resolve)]) -> Caller:
         authorize(caller, action)
         return caller
 
@@ -89,7 +104,7 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Only records changed at or after this instant (RFC 3339)")
+        IsoDateTime | None, Query(description="Only records changed at or after this instant (RFC 3339)")
     ] = None,
 ) -> PageParams:
     if updated_since is not None and updated_since.tzinfo is None:
@@ -99,7 +114,9 @@ def page_params(
 
 Paging = Annotated[PageParams, Depends(page_params)]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+_ETAG = re.compile(r'^\s*(?:W/)?"([0-9]{1,18})"\s*$')
+# Documented in the OpenAPI document; enforced by `required_version` (with its own message).
+ETAG_PATTERN = r'^\s*(?:W/)?"[0-9]{1,18}"\s*$'
 
 
 def etag(version: int) -> str:
@@ -112,11 +129,15 @@ def parse_etag(value: str) -> int | None:
 
 
 def required_version(
-    if_match: Annotated[str | None, Header(description="The ETag of the version you read")] = None,
+    if_match: Annotated[
+        str,
+        Header(description="The ETag of the version you read", json_schema_extra={"pattern": ETAG_PATTERN}),
+    ],
 ) -> int:
-    """PATCH and DELETE must say which version they change, so no one overwrites an edit unseen."""
-    if if_match is None:
-        raise PreconditionRequired(detail="Send If-Match with the ETag from your last GET.")
+    """PATCH and DELETE must say which version they change, so no one overwrites an edit unseen.
+
+    Required in the OpenAPI document; a request without it is answered 428 (RFC 6585), not 422:
+    `api.problems` turns that one validation error into `PreconditionRequired`."""
     version = parse_etag(if_match)
     if version is None:
         raise invalid("If-Match", "must be the ETag of a GET of this record")
@@ -129,7 +150,12 @@ IfMatch = Annotated[int, Depends(required_version)]
 def idempotency_key(
     key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", description="Retry safely: the same key and body return the first answer"),
+        Header(
+            alias="Idempotency-Key",
+            description="Retry safely: the same key and body return the first answer",
+            # Enforced by api.idempotency.claim, with its own message.
+            json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        ),
     ] = None,
 ) -> str | None:
     return key

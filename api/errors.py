@@ -168,3 +168,30 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+def _declaration(code: int) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS[code],
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def declare_framework_errors(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Add to an OpenAPI document the errors that come from the plumbing rather than from a route, so
+    that every error the service can answer is declared where it can happen:
+
+    - 400 on every operation with a request body: FastAPI's answer to a body it cannot even parse
+      (bytes that are not UTF-8 under `application/json`, a broken multipart or form body);
+    - 429 on every operation that accepts an API key: the per-key rate limit (`api.deps`).
+    """
+    for item in openapi.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", _declaration(400))
+            if any("APIKeyHeader" in requirement for requirement in operation.get("security", [])):
+                responses.setdefault("429", _declaration(429))
+    return openapi

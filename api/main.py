@@ -3,27 +3,32 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.calendars.router import router as calendars_router
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
 from api.court_orders.router import router as court_orders_router
 from api.db import Database, create_engine
-from api.errors import problem_responses
+from api.errors import declare_framework_errors, problem_responses
 from api.evidence.router import router as evidence_router
 from api.frontend import mount_frontend
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
 from api.middleware import RequestContextMiddleware
 from api.obligations.router import router as obligations_router
+from api.ops.metrics import router as metrics_router
 from api.partners.router import router as partners_router
 from api.problems import install_error_handlers
 from api.proceedings.router import measures_router
 from api.proceedings.router import router as proceedings_router
+from api.public.router import router as public_router
+from api.reports.router import router as reports_router
 from api.states.router import router as states_router
 from api.stats.router import router as stats_router
 from api.users.router import router as users_router
@@ -51,6 +56,9 @@ def api_router() -> APIRouter:
         proceedings_router,
         measures_router,
         webhooks_router,
+        calendars_router,
+        reports_router,
+        public_router,
     ):
         router.include_router(domain)
     return router
@@ -105,5 +113,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     app.add_middleware(RequestContextMiddleware, api_prefix=API_PREFIX)
     app.include_router(api_router())
+    # Before the dashboard's catch-all route. It authenticates itself (VIGIA_METRICS_TOKEN).
+    app.include_router(metrics_router)
     mount_frontend(app, settings.frontend_dist)
+    _declare_framework_errors(app)
     return app
+
+
+def _declare_framework_errors(app: FastAPI) -> None:
+    """The OpenAPI document also lists the errors the plumbing answers (see `declare_framework_errors`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_framework_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

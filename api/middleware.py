@@ -8,6 +8,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.ops import metrics
 from api.request_context import request_id
 
 access_log = logging.getLogger("vigia.access")
@@ -44,16 +45,35 @@ class RequestContextMiddleware:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
+        metrics.IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            metrics.IN_PROGRESS.dec()
+            seconds = time.perf_counter() - started
+            metrics.observe_request(scope["method"], metrics.route_template(scope), status, seconds)
             # The path only: query strings carry search terms, which can name people.
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": rid, "status": status},
+                seconds * 1000,
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "actor": _actor_kind(scope),
+                },
             )
             request_id.reset(token)
+
+
+def _actor_kind(scope: Scope) -> str:
+    """The kind of caller (anonymous, staff, partner), never who: ids stay in the audit trail."""
+    state = scope.get("state")
+    caller = state.get("caller") if isinstance(state, dict) else None
+    kind = getattr(caller, "kind", None)
+    return str(getattr(kind, "value", kind)) if kind is not None else "anonymous"

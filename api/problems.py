@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +19,7 @@ from api.errors import (
     FieldError,
     InvalidInput,
     PreconditionFailed,
+    PreconditionRequired,
     ServiceUnavailable,
     problem_body,
 )
@@ -60,10 +62,21 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _missing_if_match(error: dict[str, Any]) -> bool:
+    return error.get("type") == "missing" and tuple(error.get("loc", ())) == ("header", "if-match")
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(_missing_if_match(e) for e in exc.errors()):
+        # If-Match is a required header in the OpenAPI document; its absence is 428 (RFC 6585), as the
+        # API contract says, rather than a generic 422.
+        return problem_response(PreconditionRequired(detail="Send If-Match with the ETag from your last GET."))
     # Only locations and messages: the submitted values never echo back.
-    fields = [FieldError(_field_name(tuple(e.get("loc", ()))), _message(e)) for e in exc.errors()]
+    fields = [
+        FieldError("body" if e.get("type") == "json_invalid" else _field_name(tuple(e.get("loc", ()))), _message(e))
+        for e in exc.errors()
+    ]
     detail = "; ".join(f"{f.field}: {f.message}" for f in fields[:5])
     return problem_response(InvalidInput(detail=detail, errors=fields))
 
@@ -73,9 +86,23 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc)
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the path answers to. Starlette's 405 names only those of the first route that
+    matched the path, while FastAPI makes one route per method (GET, PATCH, DELETE on /cases/{id})."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods)) if methods else None
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     error = DomainError(detail=str(exc.detail) if exc.detail else "", headers=dict(exc.headers or {}))
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        error.headers["Allow"] = allowed
     error.status = exc.status_code
     error.title = _HTTP_TITLES.get(exc.status_code, "Error")
     error.slug = error.title.lower().replace(" ", "-")
@@ -97,7 +124,23 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or _is_connection_fault(exc):
         return await _database_down(request, exc)
+    if (sqlstate := _sqlstate(exc)).startswith("22"):
+        # A value the database cannot take (out of range, a character it cannot store...) that no
+        # validation caught: the request's fault, answered as such; the code only, never the message.
+        logger.warning("data exception %s on %s %s", sqlstate, request.method, request.url.path)
+        return problem_response(
+            InvalidInput(
+                detail="A value cannot be stored as sent: out of range, or holding a character that is not "
+                "accepted (such as U+0000)."
+            )
+        )
     return await _unexpected(request, exc)
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return str(sqlstate or "")
 
 
 def _is_connection_fault(exc: DBAPIError) -> bool:

@@ -5,9 +5,9 @@ import io
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -30,6 +30,27 @@ def wants_csv(request: Request) -> bool:
 def with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
     response.headers.update(NO_STORE)
+
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(description="ETags of copies you hold: if one is current, the answer is 304 Not Modified, no body"),
+]
+NOT_MODIFIED_DOC: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the copy whose ETag you sent in If-None-Match is current"}
+}
+
+
+def etag_matches(if_none_match: str, version: int) -> bool:
+    """RFC 9110 If-None-Match: `*`, or a list of ETags compared weakly (W/ ignored)."""
+    if if_none_match.strip() == "*":
+        return True
+    current = etag(version)
+    return any(tag.strip().removeprefix("W/") == current for tag in if_none_match.split(","))
+
+
+def not_modified(version: int) -> Response:
+    return Response(status_code=304, headers={"ETag": etag(version), **NO_STORE})
 
 
 def created(body: BaseModel, location: str, version: int | None = None) -> JSONResponse:

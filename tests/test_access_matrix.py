@@ -26,9 +26,15 @@ from tests.partners.factories import key_client, make_key, make_partner
 PUBLIC_ROUTES = {
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/token"),
-    # No allow(): calendar apps send no headers, so the feed authenticates by the feed token in its query
-    # itself (api/deadlines/calendar_feed.py) and answers 401 without a valid one.
-    ("GET", "/api/v1/calendar.ics"),
+}
+# Routes that authenticate by a token of their own instead of the caller's credentials: whoever calls
+# them without that token gets exactly this status.
+SELF_AUTHENTICATED = {
+    # Calendar apps send no headers: the feed token is in the query (api/deadlines/calendar_feed.py).
+    ("GET", "/api/v1/calendar.ics"): 401,
+    # Prometheus scrapes with `Authorization: Bearer <VIGIA_METRICS_TOKEN>`; while that setting is unset,
+    # as here, the endpoint does not exist (api/ops/metrics.py; tests/ops/test_logs_and_metrics.py).
+    ("GET", "/metrics"): 404,
 }
 CANARY = "CANARY-4b1d-internal"
 NOTES_CANARY = "NOTES-CANARY-7c2e"
@@ -51,10 +57,10 @@ def api_routes(app: Any) -> list[tuple[str, str, Action]]:
     found = []
     for context in iter_route_contexts(app.routes):
         route, path = context.original_route, context.path_format
-        if not isinstance(route, APIRoute) or not path.startswith("/api/v1"):
+        if not isinstance(route, APIRoute) or not (path.startswith("/api/v1") or path == "/metrics"):
             continue
         for method in sorted(context.methods - {"HEAD", "OPTIONS"}):
-            if (method, path) in PUBLIC_ROUTES:
+            if (method, path) in PUBLIC_ROUTES or (method, path) in SELF_AUTHENTICATED:
                 found.append((method, path, Action.public))
                 continue
             action = declared_action(route)
@@ -176,6 +182,9 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
         "proceeding_id": str(proceeding.id),
         "measure_id": str(measure.id),
         "subscription_id": str(subscription.id),
+        # The public data download (/public/data/{dataset}.csv|json): a real dataset, so that the public
+        # answers are checked for leaks too.
+        "dataset": "cases",
     }
     return World(ids, clients)
 
@@ -210,7 +219,7 @@ async def test_access_matrix(caller, app, session, client_as):
         if method in ("POST", "PATCH", "PUT"):
             kwargs["json"] = {}
         answer = await client.request(method, url, **kwargs)
-        expected = expected_allowed(caller, action)
+        expected = SELF_AUTHENTICATED.get((method, path)) or expected_allowed(caller, action)
         if expected is None:
             assert answer.status_code not in (401, 403), f"{caller} {method} {path}: {answer.status_code} {answer.text}"
         else:

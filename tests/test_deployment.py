@@ -25,7 +25,11 @@ PLUGIN_PATHS = (
     Path("/usr/libexec/docker/cli-plugins/docker-compose"),
     Path("/usr/lib/docker/cli-plugins/docker-compose"),
 )
-DUMMY_ENV = {"VIGIA_SECRET_KEY": "x" * 48, "VIGIA_DB_PASSWORD": "dummy-password", "VIGIA_APP_DB_PASSWORD": "app-password"}
+DUMMY_ENV = {
+    "VIGIA_SECRET_KEY": "x" * 48,
+    "VIGIA_DB_PASSWORD": "dummy-password",
+    "VIGIA_APP_DB_PASSWORD": "app-password",
+}
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordRequestForm
 
 from api.auth import service
-from api.auth.schemas import TokenOut
+from api.auth.schemas import MeOut, TokenOut
 from api.config import Settings
 from api.deps import Reader, Session, get_database
 from api.errors import problem_responses
@@ -47,3 +47,9 @@ async def logout(
     if bearer is not None:
         await service.logout(session, bearer.credentials)
     return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
+async def me(session: Session, caller: Reader) -> MeOut:
+    """The staff member or partner the credentials belong to, and their role or scopes."""
+    return MeOut(**await service.describe(session, caller))

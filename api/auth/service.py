@@ -112,3 +112,10 @@ async def caller_from_session_token(session: AsyncSession, token: str) -> Caller
     if row is None:
         raise Unauthenticated(detail="The session token is invalid, expired or revoked; log in again.")
     return Caller(CallerKind.staff, role=row.role, user_id=row.id)
+
+
+async def describe(session: AsyncSession, caller: Caller) -> dict[str, Any]:
+    if caller.is_staff and caller.user_id is not None:
+        user = await session.get_one(User, caller.user_id)
+        return {"kind": "staff", "id": user.id, "email": user.email, "full_name": user.full_name, "role": user.role}
+    return {"kind": caller.kind.value, "partner_id": caller.partner_id, "scopes": sorted(caller.scopes)}

@@ -18,9 +18,7 @@ class Closure(RecordMixin, Base):
         Index("ix_calendar_closures_created_at_id", "created_at", "id"),
     )
 
-    institution_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("institutions.id", ondelete="CASCADE"), nullable=False
-    )
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), nullable=False)
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
     reason: Mapped[str] = mapped_column(String(300), nullable=False)

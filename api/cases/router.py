@@ -1,17 +1,25 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.access import redact
 from api.cases import service
-from api.cases.models import LegalStatus, Pattern
+from api.cases.models import Case, LegalStatus, Pattern
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseLinkOut, CaseOut, CaseUpdate
 from api.deps import IdempotencyKey, IfMatch, Paging, Reader, Session, Writer
 from api.errors import invalid, problem_responses
 from api.institutions.models import Sector
-from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
-from api.schemas import Page
+from api.responses import (
+    CSV_RESPONSE_DOC,
+    NOT_MODIFIED_DOC,
+    IfNoneMatch,
+    etag_matches,
+    list_answer,
+    not_modified,
+    with_etag,
+)
+from api.schemas import INT32_MAX, Page
 from api.write import create_answer
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=problem_responses(401, 403))
@@ -25,7 +33,7 @@ def case_filters(
     sector: Sector | None = None,
     legal_status: LegalStatus | None = None,
     pattern: Annotated[list[Pattern] | None, Query(description="Repeat to require several patterns")] = None,
-    report_wave: Annotated[int | None, Query(ge=1)] = None,
+    report_wave: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     institution_id: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Full text (Spanish, accents ignored)")] = None,
 ) -> service.CaseFilters:
@@ -51,16 +59,20 @@ async def list_cases(
     caller: Reader,
     paging: Paging,
     filters: CaseFilterParams,
-    sort: Annotated[str, Query(description=f"One of {', '.join(SORT_VALUES)}")] = "created_at",
+    sort: Annotated[
+        str, Query(description=f"One of {', '.join(SORT_VALUES)}", json_schema_extra={"enum": SORT_VALUES})
+    ] = "created_at",
 ) -> Response | Page[CaseOut]:
     descending = sort.startswith("-")
     key = service.SORTS.get(sort.removeprefix("-"))
     if key is None:
         raise invalid("sort", f"must be one of {', '.join(SORT_VALUES)}")
-    rows, next_cursor = await service.list_cases(
+    rows, next_cursor = await service.read_cases(
         session, caller, filters, paging, key.reversed() if descending else key
     )
-    page = Page[CaseOut](items=[redact(caller, CaseOut.of(c, sector)) for c, sector in rows], next_cursor=next_cursor)
+    page = Page[CaseOut](
+        items=[redact(caller, CaseOut.of(cast(Case, c), sector)) for c, sector in rows], next_cursor=next_cursor
+    )
     return list_answer(request, caller, page, CaseOut)
 
 
@@ -75,11 +87,18 @@ async def create_case(
     return await create_answer(session, caller, request, key, body, create)
 
 
-@router.get("/{case_id}", response_model=CaseOut, responses=problem_responses(404, 422))
-async def get_case(session: Session, caller: Reader, case_id: uuid.UUID, response: Response) -> CaseOut:
-    case, sector = await service.get_case(session, caller, case_id)
+@router.get("/{case_id}", response_model=CaseOut, responses={**NOT_MODIFIED_DOC, **problem_responses(404, 422)})
+async def get_case(
+    session: Session, caller: Reader, case_id: uuid.UUID, response: Response, if_none_match: IfNoneMatch = None
+) -> Response | CaseOut:
+    if if_none_match is not None:
+        # The version alone, from a narrow query: a client whose copy is current gets 304 and no body.
+        version = await service.case_version(session, caller, case_id)
+        if version is not None and etag_matches(if_none_match, version):
+            return not_modified(version)
+    case, sector = await service.read_case(session, caller, case_id)
     with_etag(response, case.version)
-    return redact(caller, CaseOut.of(case, sector))
+    return redact(caller, CaseOut.of(cast(Case, case), sector))
 
 
 @router.patch("/{case_id}", response_model=CaseOut, responses=problem_responses(404, 409, 412, 422, 428))

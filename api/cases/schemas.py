@@ -6,7 +6,7 @@ from pydantic import Field, field_validator
 from api.cases.models import Case, CaseSource, LegalStatus, LinkReason, Pattern, SourceKind
 from api.institutions.models import Sector
 from api.orm import Visibility
-from api.schemas import DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
+from api.schemas import INT32_MAX, DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
 
 URL_PATTERN = r"^https?://[^\s]+$"
 
@@ -46,14 +46,16 @@ class CaseCreate(InputModel):
     state: str = Field(description="ISO 3166-2 code, e.g. MX-CMX", examples=["MX-CMX"])
     year_start: int = Field(ge=1900, le=2100)
     year_end: int | None = Field(default=None, ge=1900, le=2100, description="≥ year_start; null: one year")
-    report_number: int | None = Field(default=None, ge=1)
-    report_wave: int | None = Field(default=None, ge=1)
+    report_number: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    report_wave: int | None = Field(default=None, ge=1, le=INT32_MAX)
     legal_status: LegalStatus = LegalStatus.documented
-    victims_count: int | None = Field(default=None, ge=0, description="Approximate; no child is ever named")
-    aggressors_count: int | None = Field(default=None, ge=0)
+    victims_count: int | None = Field(
+        default=None, ge=0, le=INT32_MAX, description="Approximate; no child is ever named"
+    )
+    aggressors_count: int | None = Field(default=None, ge=0, le=INT32_MAX)
     summary: str | None = Field(default=None, max_length=20_000)
     internal_notes: str | None = Field(default=None, max_length=20_000)
-    patterns: list[Pattern] = Field(default_factory=list)
+    patterns: list[Pattern] = Field(default_factory=list, json_schema_extra={"uniqueItems": True})
     sources: list[SourceIn] = Field(default_factory=list, max_length=100)
     visibility: Visibility = Visibility.internal
 
@@ -68,14 +70,14 @@ class CaseUpdate(InputModel):
     state: str | None = None
     year_start: int | None = Field(default=None, ge=1900, le=2100)
     year_end: int | None = Field(default=None, ge=1900, le=2100)
-    report_number: int | None = Field(default=None, ge=1)
-    report_wave: int | None = Field(default=None, ge=1)
+    report_number: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    report_wave: int | None = Field(default=None, ge=1, le=INT32_MAX)
     legal_status: LegalStatus | None = None
-    victims_count: int | None = Field(default=None, ge=0)
-    aggressors_count: int | None = Field(default=None, ge=0)
+    victims_count: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    aggressors_count: int | None = Field(default=None, ge=0, le=INT32_MAX)
     summary: str | None = Field(default=None, max_length=20_000)
     internal_notes: str | None = Field(default=None, max_length=20_000)
-    patterns: list[Pattern] | None = None
+    patterns: list[Pattern] | None = Field(default=None, json_schema_extra={"uniqueItems": True})
     sources: list[SourceIn] | None = Field(default=None, max_length=100)
     visibility: Visibility | None = None
 

@@ -13,7 +13,7 @@ from api.court_orders.models import CourtOrder
 from api.court_orders.schemas import Compliance, CourtOrderCreate, CourtOrderOut, CourtOrderUpdate
 from api.errors import NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution
-from api.obligations.models import Obligation, Occurrence
+from api.obligations.models import Obligation, Occurrence, is_open
 from api.obligations.schedule import ComplianceStatus
 from api.pagination import PageParams, apply_keyset, split_page
 from api.proceedings.models import Proceeding
@@ -60,7 +60,7 @@ async def compliance_of(
         .join(Occurrence, Occurrence.obligation_id == Obligation.id)
         .where(
             Obligation.court_order_id.in_(order_ids),
-            Occurrence.status != ComplianceStatus.complied,
+            is_open(Occurrence.status),
             Occurrence.due_on < as_of,
         )
         .group_by(Obligation.court_order_id)

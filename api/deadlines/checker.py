@@ -43,11 +43,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.court_orders.models import CourtOrder
 from api.deadlines.schemas import CheckReport
+from api.errors import invalid
 from api.notifications.models import Alert, Channel, Notification, Threshold
 from api.notifications.service import PARTNER_VISIBLE
 from api.obligations import schedule as rules
 from api.obligations.models import Obligation, ObligationKind, Occurrence
-from api.obligations.service import HORIZON, _statuses_by_sequence
+from api.obligations.service import HORIZON, statuses_by_sequence
 from api.partners.models import Partner
 from api.users.models import Role, User
 from api.webhooks.models import WebhookSubscription
@@ -68,7 +69,7 @@ OPEN = Occurrence.status != literal_column(f"'{ComplianceStatus.complied.value}'
 async def check(session: AsyncSession, *, as_of: date, within_days: int) -> CheckReport:
     """Check every deadline as of `as_of` (a date in Mexico City), within the caller's transaction."""
     if within_days < 0:
-        raise ValueError("within_days must not be negative")
+        raise invalid("within_days", "must not be negative")
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHECK_LOCK_KEY})
     added = await extend_occurrences(session, as_of)
     soon_until = as_of + timedelta(days=within_days)
@@ -167,7 +168,7 @@ async def extend_occurrences(session: AsyncSession, as_of: date) -> int:
         new = [o for o in found if o.sequence > (last_sequence or 0)]
         if not new:
             continue
-        statuses = await _statuses_by_sequence(session, obligation)
+        statuses = await statuses_by_sequence(session, obligation)
         values = []
         for item in new:
             status, complied_on = statuses.get(item.sequence, (ComplianceStatus.pending, None))

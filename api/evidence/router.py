@@ -278,6 +278,8 @@ UPLOAD_BODY: dict[str, Any] = {
                     "type": "object",
                     "required": [FILE_FIELD],
                     "additionalProperties": False,
+                    # A subject is named by both fields or by neither.
+                    "dependentRequired": {"subject_type": ["subject_id"], "subject_id": ["subject_type"]},
                     "properties": {
                         FILE_FIELD: {
                             "type": "string",

@@ -46,7 +46,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     occurrence_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("obligation_occurrences.id", ondelete="CASCADE"), nullable=False, index=True
+        BigInteger, ForeignKey("obligation_occurrences.id", ondelete="CASCADE"), nullable=False
     )
     threshold: Mapped[Threshold] = mapped_column(text_enum(Threshold, "alert_threshold"), nullable=False)
     recipient: Mapped[str] = mapped_column(String(120), nullable=False)
@@ -61,7 +61,9 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     channel: Mapped[Channel] = mapped_column(text_enum(Channel, "notification_channel"), nullable=False)
     # A webhook subscription id, or a staff user id for e-mail.
     recipient: Mapped[str] = mapped_column(String(120), nullable=False)

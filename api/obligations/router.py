@@ -21,12 +21,12 @@ from api.obligations.schemas import (
     StatusChangeOut,
 )
 from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
-from api.schemas import Page
+from api.schemas import IsoDate, Page
 from api.write import create_answer
 
 router = APIRouter(tags=["obligations"], responses=problem_responses(401, 403))
 
-AsOf = Annotated[date | None, Query(description="The date to judge lateness on (default: today in Mexico City)")]
+AsOf = Annotated[IsoDate | None, Query(description="The date to judge lateness on (default: today in Mexico City)")]
 
 
 @router.get(
@@ -70,8 +70,8 @@ async def list_obligations(
     status: ComplianceStatus | None = None,
     obligated: Annotated[uuid.UUID | None, Query(description="The obligated institution's id")] = None,
     overdue: bool | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
+    due_before: IsoDate | None = None,
+    due_after: IsoDate | None = None,
     as_of: AsOf = None,
 ) -> Response | Page[ObligationOut]:
     filters = service.ObligationFilters(None, status, obligated, overdue, due_before, due_after)

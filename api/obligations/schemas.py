@@ -6,7 +6,7 @@ from pydantic import Field
 
 from api.obligations.models import ObligationKind
 from api.obligations.schedule import ComplianceStatus
-from api.schemas import InputModel, OutputModel, RecordOut, RedactableOut
+from api.schemas import INT32_MAX, InputModel, IsoDate, OutputModel, RecordOut, RedactableOut
 
 SCHEDULE_DOC = (
     'One of {"kind": "one_off", "due_on": "2025-03-01"}, '
@@ -18,7 +18,7 @@ SCHEDULE_DOC = (
 
 
 class ObligationCreate(InputModel):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=INT32_MAX)
     description: str = Field(min_length=1, max_length=10_000)
     obligated_id: uuid.UUID = Field(description="The obligated institution")
     kind: ObligationKind | None = Field(
@@ -32,7 +32,7 @@ class ObligationCreate(InputModel):
 class ObligationUpdate(InputModel):
     """`status` is not here: it changes only through a status change, which keeps the history."""
 
-    number: int | None = Field(default=None, ge=1)
+    number: int | None = Field(default=None, ge=1, le=INT32_MAX)
     description: str | None = Field(default=None, min_length=1, max_length=10_000)
     obligated_id: uuid.UUID | None = None
     kind: ObligationKind | None = None
@@ -68,11 +68,14 @@ class OccurrenceOut(OutputModel):
 
 class StatusChangeCreate(InputModel):
     status: ComplianceStatus
-    effective_on: date = Field(description="When the status took effect; not in the future")
+    effective_on: IsoDate = Field(description="When the status took effect; not in the future")
     reason: str = Field(min_length=1, max_length=10_000)
     evidence_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     occurrence_sequence: int | None = Field(
-        default=None, ge=1, description="For recurring and continuous obligations: which period it is about"
+        default=None,
+        ge=1,
+        le=INT32_MAX,
+        description="For recurring and continuous obligations: which period it is about",
     )
 
 

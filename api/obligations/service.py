@@ -10,17 +10,19 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, check_writable, visible
+from api.calendars.models import Closure
 from api.court_orders.models import CourtOrder
 from api.errors import Conflict, FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
 from api.evidence.models import Evidence
 from api.institutions.models import Institution
 from api.notifications import service as notifications
 from api.obligations import schedule as rules
-from api.obligations.models import Obligation, ObligationKind, Occurrence, StatusChange, status_change_evidence
+from api.obligations.models import Obligation, ObligationKind, Occurrence, StatusChange, is_open, status_change_evidence
 from api.obligations.schemas import (
     DeadlineItem,
     Deadlines,
@@ -63,18 +65,26 @@ def _check_kind(kind: ObligationKind, schedule: rules.Schedule | None) -> None:
         raise invalid("schedule.kind", f"a {kind.value} obligation needs a {kind.value} schedule")
 
 
-def _calendar(order: CourtOrder) -> rules.WorkCalendar:
-    """Business days for this order's terms: federal holidays (a court's own closed days come later)."""
-    return rules.WorkCalendar()
+async def _calendar(session: AsyncSession, order: CourtOrder) -> rules.WorkCalendar:
+    """Business days for this order's terms: federal holidays, and the closed days of its court."""
+    if order.court_id is None:
+        return rules.WorkCalendar()
+    periods = await session.execute(
+        select(Closure.starts_on, Closure.ends_on).where(Closure.institution_id == order.court_id)
+    )
+    closed = {start + timedelta(days=i) for start, end in periods for i in range((end - start).days + 1)}
+    return rules.WorkCalendar(extra_closed=frozenset(closed))
 
 
-def _dates(schedule: rules.Schedule, order: CourtOrder, today: date) -> list[rules.Occurrence]:
+async def _dates(
+    session: AsyncSession, schedule: rules.Schedule, order: CourtOrder, today: date
+) -> list[rules.Occurrence]:
     try:
         return rules.occurrences(
             schedule,
             notified_on=order.notified_on,
             notified_precision=(order.notified_on_precision or "day"),
-            calendar=_calendar(order),
+            calendar=await _calendar(session, order),
             until=today + HORIZON,
         )
     except rules.ScheduleError as exc:
@@ -82,15 +92,19 @@ def _dates(schedule: rules.Schedule, order: CourtOrder, today: date) -> list[rul
 
 
 async def regenerate(session: AsyncSession, obligation: Obligation, order: CourtOrder, today: date) -> None:
-    """Rebuild the occurrences from the schedule, then re-apply the recorded statuses to them."""
-    await session.execute(delete(Occurrence).where(Occurrence.obligation_id == obligation.id))
+    """Bring the occurrences in line with the schedule, period by period, with the recorded statuses.
+
+    Periods are updated in place by sequence (their ids, alerts and calendar UIDs survive); periods the
+    schedule no longer has are removed.
+    """
     schedule = _schedule(obligation.schedule)
-    if schedule is None:
+    found = await _dates(session, schedule, order, today) if schedule is not None else []
+    await session.execute(
+        delete(Occurrence).where(Occurrence.obligation_id == obligation.id, Occurrence.sequence > len(found))
+    )
+    if schedule is None or not found:
         return
-    found = _dates(schedule, order, today)
-    if not found:
-        return
-    statuses = await _statuses_by_sequence(session, obligation)
+    statuses = await statuses_by_sequence(session, obligation)
     one_off = isinstance(schedule, rules.OneOffDate | rules.OneOffTerm)
     rows = []
     for item in found:
@@ -106,10 +120,20 @@ async def regenerate(session: AsyncSession, obligation: Obligation, order: Court
                 "complied_on": complied_on,
             }
         )
-    await session.execute(insert(Occurrence), rows)
+    upsert = pg_insert(Occurrence).values(rows)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            constraint="uq_obligation_occurrences_sequence",
+            set_={
+                "due_on": upsert.excluded.due_on,
+                "status": upsert.excluded.status,
+                "complied_on": upsert.excluded.complied_on,
+            },
+        )
+    )
 
 
-async def _statuses_by_sequence(
+async def statuses_by_sequence(
     session: AsyncSession, obligation: Obligation
 ) -> dict[int, tuple[ComplianceStatus, date | None]]:
     latest = (
@@ -155,7 +179,7 @@ async def _flush(session: AsyncSession) -> None:
 def _next_due() -> Any:
     return (
         select(func.min(Occurrence.due_on))
-        .where(Occurrence.obligation_id == Obligation.id, Occurrence.status != ComplianceStatus.complied)
+        .where(Occurrence.obligation_id == Obligation.id, is_open(Occurrence.status))
         .correlate(Obligation)
         .scalar_subquery()
         .label("next_due_on")
@@ -348,7 +372,7 @@ async def _refuse_complied_over_late_periods(session: AsyncSession, obligation: 
             select(Occurrence.sequence)
             .where(
                 Occurrence.obligation_id == obligation.id,
-                Occurrence.status != ComplianceStatus.complied,
+                is_open(Occurrence.status),
                 Occurrence.due_on < today,
             )
             .order_by(Occurrence.sequence)
@@ -497,7 +521,7 @@ def open_occurrences(caller: Caller) -> Any:
         )
         .join(Obligation, Obligation.id == Occurrence.obligation_id)
         .join(CourtOrder, CourtOrder.id == Obligation.court_order_id)
-        .where(Occurrence.status != ComplianceStatus.complied, visible(caller, CourtOrder.visibility))
+        .where(is_open(Occurrence.status), visible(caller, CourtOrder.visibility))
     )
 
 
@@ -571,7 +595,7 @@ async def scorecard(session: AsyncSession, caller: Caller, institution_id: uuid.
         )
         .where(
             Occurrence.obligation_id.in_(select(mine.c.id)),
-            Occurrence.status != ComplianceStatus.complied,
+            is_open(Occurrence.status),
             Occurrence.due_on < as_of,
         )
         .group_by(Occurrence.obligation_id)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas import InputModel, OutputModel, RecordOut
+from api.schemas import InputModel, IsoDateTime, OutputModel, RecordOut
 
 
 class Scope(enum.StrEnum):
@@ -35,7 +35,7 @@ class PartnerOut(RecordOut):
 class ApiKeyCreate(InputModel):
     name: str | None = Field(default=None, max_length=200, description="What the key is for")
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.read], min_length=1)
-    expires_at: datetime | None = None
+    expires_at: IsoDateTime | None = None
 
 
 class ApiKeyOut(OutputModel):

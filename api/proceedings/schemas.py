@@ -28,7 +28,10 @@ class ProceedingCreate(InputModel):
     internal_notes: str | None = Field(default=None, max_length=20_000)
     visibility: Visibility = Visibility.internal
     case_ids: list[uuid.UUID] = Field(
-        default_factory=list, max_length=MAX_CASES, description="The cases this proceeding is about"
+        default_factory=list,
+        max_length=MAX_CASES,
+        description="The cases this proceeding is about",
+        json_schema_extra={"uniqueItems": True},
     )
 
     _case_ids = field_validator("case_ids")(_unique_ids)
@@ -46,7 +49,9 @@ class ProceedingUpdate(InputModel):
     summary: str | None = Field(default=None, max_length=20_000)
     internal_notes: str | None = Field(default=None, max_length=20_000)
     visibility: Visibility | None = None
-    case_ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_CASES)
+    case_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=MAX_CASES, json_schema_extra={"uniqueItems": True}
+    )
 
     _case_ids = field_validator("case_ids")(_unique_ids)
 

@@ -1,6 +1,8 @@
 """Fixed-window rate limits, counted in PostgreSQL so that every replica shares the counters.
 
-Each hit is its own short transaction: a request that fails and rolls back still counts.
+Each hit commits on its own: a request that fails and rolls back still counts. `hit` is a short
+transaction of its own (logins); partner keys are counted by the statement that authenticates them
+(api.partners.service.caller_from_api_key), which commits at once too, then judged here by `counted`.
 """
 
 import math
@@ -9,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
 from api.errors import RateLimited
@@ -16,6 +19,7 @@ from api.ratelimit.models import RateLimitWindow
 
 _CLEANUP_PROBABILITY = 0.01
 _KEEP = timedelta(hours=1)
+WINDOW_SECONDS = 60
 
 
 def window_start(now: datetime, window_seconds: int) -> datetime:
@@ -42,10 +46,27 @@ async def hit(db: Database, subject: str, limit: int, window_seconds: int = 60) 
             .returning(RateLimitWindow.count)
         )
         if random.random() < _CLEANUP_PROBABILITY:
-            await session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _KEEP))
+            await forget_old(session, now)
+    check(count, limit, now, start, window_seconds)
+
+
+def check(count: int | None, limit: int, now: datetime, start: datetime, window_seconds: int = WINDOW_SECONDS) -> None:
+    """Raise RateLimited (429 with Retry-After) when `count` requests in the window are past `limit`."""
     if count is not None and count > limit:
         seconds = retry_after(now, start, window_seconds)
         raise RateLimited(
             detail=f"More than {limit} requests in {window_seconds} s; retry in {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
+
+
+async def counted(session: AsyncSession, count: int | None, limit: int, now: datetime, start: datetime) -> None:
+    """Judge a request already counted (`count` in the window starting at `start`); now and then, drop
+    windows older than an hour, in the request's transaction."""
+    if random.random() < _CLEANUP_PROBABILITY:
+        await forget_old(session, now)
+    check(count, limit, now, start)
+
+
+async def forget_old(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(RateLimitWindow).where(RateLimitWindow.window_start < now - _KEEP))

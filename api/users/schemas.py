@@ -39,7 +39,12 @@ def check_password(value: str) -> str:
 
 Email = Annotated[
     str,
-    Field(max_length=EMAIL_MAX_LENGTH, description="Unique, compared without case", examples=["ana@example.org"]),
+    Field(
+        max_length=EMAIL_MAX_LENGTH,
+        description="Unique, compared without case; a dot-atom address (no quoted local part, no IP literal)",
+        examples=["ana@example.org"],
+        json_schema_extra={"format": "email"},
+    ),
     AfterValidator(check_email),
 ]
 # Whitespace is part of a password: InputModel strips strings, so this field opts out.

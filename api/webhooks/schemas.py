@@ -18,6 +18,8 @@ class WebhookCreate(InputModel):
         min_length=1,
         max_length=MAX_URL_LENGTH,
         description="Where to POST events: https, on a public address (never a private or loopback one)",
+        # Checked (with DNS) by api.webhooks.urls, with its own messages.
+        json_schema_extra={"format": "uri", "pattern": "^https://[^\\s/?#@]+"},
     )
     events: list[WebhookEvent] = Field(min_length=1, description="The events to receive")
     description: str | None = Field(default=None, max_length=1_000)

@@ -32,7 +32,8 @@ RLS_POLICIES = {
         "AND EXISTS (SELECT 1 FROM cases c WHERE c.id = case_id)"
     ),
     "obligations": "EXISTS (SELECT 1 FROM court_orders o WHERE o.id = court_order_id)",
-    "obligation_occurrences": "EXISTS (SELECT 1 FROM obligations o WHERE o.id = obligation_id)",
+    # Not obligation_occurrences: a policy there costs a heap visit per row on the deadline scans over
+    # millions of rows, and a period alone (a date and a status) says nothing without its obligation.
     "status_changes": "EXISTS (SELECT 1 FROM obligations o WHERE o.id = obligation_id)",
     "status_change_evidence": "EXISTS (SELECT 1 FROM status_changes s WHERE s.id = status_change_id)",
 }
@@ -486,7 +487,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deadline_alerts")),
         sa.UniqueConstraint("occurrence_id", "threshold", "recipient", name="uq_deadline_alerts_once"),
     )
-    op.create_index(op.f("ix_deadline_alerts_occurrence_id"), "deadline_alerts", ["occurrence_id"], unique=False)
     op.create_table(
         "status_change_evidence",
         sa.Column("status_change_id", sa.UUID(), nullable=False),
@@ -507,7 +507,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "notifications",
-        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column(
             "channel",
             sa.Enum(
@@ -566,7 +566,6 @@ def downgrade() -> None:
     op.drop_index("ix_notifications_due", table_name="notifications", postgresql_where=sa.text("status = 'pending'"))
     op.drop_table("notifications")
     op.drop_table("status_change_evidence")
-    op.drop_index(op.f("ix_deadline_alerts_occurrence_id"), table_name="deadline_alerts")
     op.drop_table("deadline_alerts")
     op.drop_index("ix_status_changes_obligation", table_name="status_changes")
     op.drop_table("status_changes")

@@ -1,0 +1,1 @@
+"""Benchmarks of the service against a bare baseline: see docs/performance.md and `python -m bench --help`."""

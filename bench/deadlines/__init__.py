@@ -1,0 +1,1 @@
+"""Benchmark of the deadline checks on a million occurrences: see README.md."""
