@@ -162,3 +162,11 @@ def idempotency_key(
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+def no_nul_in_query(request: Request) -> None:
+    """No query parameter may hold U+0000: PostgreSQL cannot take it, and it would fail there instead of
+    being refused by name. Declared once, on the API router."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise invalid(name.replace("\x00", ""), "must not contain the NUL character (U+0000)")

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.audit.router import router as audit_router
@@ -15,6 +15,7 @@ from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
 from api.court_orders.router import router as court_orders_router
 from api.db import Database, create_engine
+from api.deps import no_nul_in_query
 from api.errors import declare_framework_errors, problem_responses
 from api.evidence.router import router as evidence_router
 from api.frontend import mount_frontend
@@ -39,7 +40,7 @@ logger = logging.getLogger("vigia")
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, responses=problem_responses(503))
+    router = APIRouter(prefix=API_PREFIX, responses=problem_responses(503), dependencies=[Depends(no_nul_in_query)])
     for domain in (
         health_router,
         auth_router,

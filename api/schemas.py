@@ -4,7 +4,7 @@ import datetime as dt
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -62,11 +62,48 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
+def _variants(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    return [v for v in prop.get("anyOf", [prop]) if isinstance(v, dict)]
+
+
+def _input_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """What the OpenAPI document must say about request bodies beyond the field types:
+
+    - a text that must not be empty must hold a non-blank character (`pattern: \\S`): text is
+      stripped of surrounding whitespace before its length is checked;
+    - the fields a model lists in `NOT_NULL` may be left out of an update, but not sent as null.
+    """
+    not_null: tuple[str, ...] = getattr(model, "NOT_NULL", ())
+    for name, prop in schema.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            continue
+        for variant in _variants(prop):
+            if (
+                variant.get("type") == "string"
+                and variant.get("minLength", 0) >= 1
+                and "pattern" not in variant
+                and variant.get("format") not in ("password", "binary")
+            ):
+                variant["pattern"] = r"\S"
+        if name in not_null and "anyOf" in prop:
+            kept = [v for v in prop["anyOf"] if v.get("type") != "null"]
+            del prop["anyOf"]
+            prop.pop("default", None)
+            if len(kept) == 1:
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+
+
 class InputModel(BaseModel):
     """A request body: unknown fields are rejected, never ignored; no text may hold U+0000, which
-    PostgreSQL cannot store (it would fail in the database instead of naming the field)."""
+    PostgreSQL cannot store (it would fail in the database instead of naming the field).
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    An update body lists in `NOT_NULL` the fields that may be left out but not set to null (its
+    service refuses null, 422): the OpenAPI document then does not offer null for them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_input_schema)
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
 
     @field_validator("*", mode="before")
     @classmethod

@@ -91,23 +91,29 @@ ACCEPTED_REJECTIONS = [
     Rule(r"occurrence_sequence", r".", "periods exist only for recurring and continuous obligations, as they come"),
     Rule(r"ends_on", r"^a closure spans at most|^must not be before starts_on", "a closure's two dates together"),
     Rule(r"partner_id", r"^required: the partner this subscription is for", "staff name the partner subscribed"),
+    Rule(r"partner_id", r"^a partner subscribes only its own organization", "a partner subscribes itself"),
+    Rule(r"level", r"^applies to schools only", "a school level goes with the kind school"),
+    Rule(r"effective_on", r"^cannot be earlier than", "a new status cannot predate the current one"),
     Rule(
         r".+", r"^must not contain the NUL character", "PostgreSQL text cannot hold U+0000: refused, naming the field"
     ),
 ]
 
 
-LINKED_NULL = "a stateful link copied a null from an answer into a field that takes none"
+LINKED_NULL = "a null copied from an earlier answer into a field that takes none (not generated)"
 
 
-def _null_from_a_link(case: Any, field_name: str) -> bool:
-    """A value schemathesis took from an earlier answer (a link), not one it generated from the schema."""
-    phase = getattr(getattr(case, "meta", None), "phase", None)
-    if getattr(getattr(phase, "name", None), "value", None) != "stateful":
-        return False
+def _null_from_an_answer(case: Any, field_name: str) -> bool:
+    """A null schemathesis took from an earlier answer (a stateful link, or its pool of values seen in
+    answers), not one it generated from the schema, which does not allow it."""
     body = case.body if isinstance(case.body, dict) else {}
     query = case.query if isinstance(case.query, dict) else {}
-    return (field_name in body and body[field_name] is None) or (field_name in query and query[field_name] is None)
+    if not ((field_name in body and body[field_name] is None) or (field_name in query and query[field_name] is None)):
+        return False
+    meta = getattr(case, "meta", None)
+    phase = getattr(getattr(getattr(meta, "phase", None), "name", None), "value", None)
+    drawn = {getattr(draw, "parameter_name", None) for draw in getattr(meta, "pool_draws", ()) or ()}
+    return phase == "stateful" or field_name in drawn
 
 
 @dataclass
@@ -151,7 +157,7 @@ def _keep_failure(found: Found) -> Any:
             rule = next((r for r in ACCEPTED_REJECTIONS if r.covers(error)), None)
             if rule is not None:
                 reasons.append(rule.reason)
-            elif _null_from_a_link(case, str(error.get("field", ""))):
+            elif _null_from_an_answer(case, str(error.get("field", ""))):
                 reasons.append(LINKED_NULL)
             else:
                 return True
@@ -242,8 +248,13 @@ def _execute(schema: Any, found: Found) -> None:
                         continue
                     failure = check.failure_info.failure
                     body = response.content[:300].decode("utf-8", "replace") if response is not None else ""
-                    curl = recorder.cases[case_id].value.as_curl_command()
-                    found.failures[key] = f"{failure.title}: {failure.message}\n  {curl[:1500]}\n  -> {body}"
+                    case = recorder.cases[case_id].value
+                    phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", "?")
+                    curl = case.as_curl_command()
+                    found.failures[key] = (
+                        f"{failure.title} ({getattr(phase, 'value', phase)} phase): {failure.message}\n"
+                        f"  {curl[:1500]}\n  -> {body}"
+                    )
         elif isinstance(event, events.NonFatalError):
             found.errors.append(f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event}")
         elif isinstance(event, events.FatalError):

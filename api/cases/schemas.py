@@ -65,6 +65,8 @@ class CaseCreate(InputModel):
 class CaseUpdate(InputModel):
     """Only the fields sent change; `patterns` and `sources`, when sent, replace the whole list."""
 
+    NOT_NULL = ("title", "state", "year_start", "legal_status", "visibility", "patterns", "sources")
+
     title: str | None = Field(default=None, min_length=1, max_length=300)
     institution_id: uuid.UUID | None = None
     state: str | None = None

@@ -26,6 +26,8 @@ class CourtOrderCreate(InputModel):
 
 
 class CourtOrderUpdate(InputModel):
+    NOT_NULL = ("title", "visibility")
+
     title: str | None = Field(default=None, min_length=1, max_length=300)
     court_id: uuid.UUID | None = None
     proceeding_id: uuid.UUID | None = None

@@ -38,6 +38,8 @@ class InstitutionCreate(InstitutionFields):
 class InstitutionUpdate(InputModel):
     """Only the fields sent change; `former_names`, when sent, replaces the whole list."""
 
+    NOT_NULL = ("name", "kind", "visibility", "former_names")
+
     name: str | None = Field(default=None, min_length=1, max_length=300)
     kind: InstitutionKind | None = None
     state: str | None = None

@@ -32,6 +32,8 @@ class ObligationCreate(InputModel):
 class ObligationUpdate(InputModel):
     """`status` is not here: it changes only through a status change, which keeps the history."""
 
+    NOT_NULL = ("number", "description", "obligated_id", "kind")
+
     number: int | None = Field(default=None, ge=1, le=INT32_MAX)
     description: str | None = Field(default=None, min_length=1, max_length=10_000)
     obligated_id: uuid.UUID | None = None

@@ -19,6 +19,8 @@ class PartnerCreate(InputModel):
 
 
 class PartnerUpdate(InputModel):
+    NOT_NULL = ("name", "is_active")
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     contact_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     notes: str | None = Field(default=None, max_length=5_000)

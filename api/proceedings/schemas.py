@@ -40,6 +40,8 @@ class ProceedingCreate(InputModel):
 class ProceedingUpdate(InputModel):
     """Only the fields sent change; `case_ids`, when sent, replaces the list (of the cases you can see)."""
 
+    NOT_NULL = ("kind", "title", "status", "visibility", "case_ids")
+
     kind: ProceedingKind | None = None
     authority_id: uuid.UUID | None = None
     file_number: str | None = Field(default=None, max_length=120)
@@ -107,6 +109,8 @@ class MeasureCreate(InputModel):
 
 class MeasureUpdate(InputModel):
     """Only the fields sent change."""
+
+    NOT_NULL = ("description", "status")
 
     description: str | None = Field(default=None, min_length=1, max_length=20_000)
     requested_on: DocumentaryDate | None = None

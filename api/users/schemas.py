@@ -72,6 +72,8 @@ class UserCreate(InputModel):
 class UserUpdate(InputModel):
     """Only the fields sent change. A new password or `is_active: false` ends the user's sessions."""
 
+    NOT_NULL = ("role", "is_active", "password")
+
     full_name: FullName | None = None
     role: Role | None = None
     is_active: bool | None = None
