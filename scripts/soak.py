@@ -429,9 +429,17 @@ def markdown(figures: dict[str, Any], problems: list[str]) -> str:
         "",
         "| t (s) | RSS (MB) | DB connections | open fds |",
         "| --- | --- | --- | --- |",
-        *(f"| {s['t_s']} | {s['rss_mb']} | {s['db_connections']} | {s['fds']} |" for s in figures["samples"]),
+        *(f"| {s['t_s']} | {s['rss_mb']} | {s['db_connections']} | {s['fds']} |" for s in thinned(figures["samples"])),
     ]
     return "\n".join(lines)
+
+
+def thinned(samples: list[dict[str, Any]], rows: int = 13) -> list[dict[str, Any]]:
+    """At most `rows` samples, evenly spread, the first and the last included."""
+    if len(samples) <= rows:
+        return samples
+    step = (len(samples) - 1) / (rows - 1)
+    return [samples[round(i * step)] for i in range(rows)]
 
 
 def write_doc(text: str) -> None:
