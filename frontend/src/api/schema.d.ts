@@ -1315,20 +1315,20 @@ export interface components {
          */
         CaseUpdate: {
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Institution Id */
             institution_id?: string | null;
             /** State */
-            state?: string | null;
+            state?: string;
             /** Year Start */
-            year_start?: number | null;
+            year_start?: number;
             /** Year End */
             year_end?: number | null;
             /** Report Number */
             report_number?: number | null;
             /** Report Wave */
             report_wave?: number | null;
-            legal_status?: components["schemas"]["LegalStatus"] | null;
+            legal_status?: components["schemas"]["LegalStatus"];
             /** Victims Count */
             victims_count?: number | null;
             /** Aggressors Count */
@@ -1338,10 +1338,10 @@ export interface components {
             /** Internal Notes */
             internal_notes?: string | null;
             /** Patterns */
-            patterns?: components["schemas"]["Pattern"][] | null;
+            patterns?: components["schemas"]["Pattern"][];
             /** Sources */
-            sources?: components["schemas"]["SourceIn"][] | null;
-            visibility?: components["schemas"]["Visibility"] | null;
+            sources?: components["schemas"]["SourceIn"][];
+            visibility?: components["schemas"]["Visibility"];
         };
         /**
          * ClosureChange
@@ -1627,7 +1627,7 @@ export interface components {
         /** CourtOrderUpdate */
         CourtOrderUpdate: {
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Court Id */
             court_id?: string | null;
             /** Proceeding Id */
@@ -1643,7 +1643,7 @@ export interface components {
             source_url?: string | null;
             /** Internal Notes */
             internal_notes?: string | null;
-            visibility?: components["schemas"]["Visibility"] | null;
+            visibility?: components["schemas"]["Visibility"];
         };
         /** DataDictionary */
         DataDictionary: {
@@ -1904,8 +1904,8 @@ export interface components {
          */
         InstitutionUpdate: {
             /** Name */
-            name?: string | null;
-            kind?: components["schemas"]["InstitutionKind"] | null;
+            name?: string;
+            kind?: components["schemas"]["InstitutionKind"];
             /** State */
             state?: string | null;
             /** Municipality */
@@ -1917,8 +1917,8 @@ export interface components {
             /** Parent Id */
             parent_id?: string | null;
             /** Former Names */
-            former_names?: components["schemas"]["FormerNameIn"][] | null;
-            visibility?: components["schemas"]["Visibility"] | null;
+            former_names?: components["schemas"]["FormerNameIn"][];
+            visibility?: components["schemas"]["Visibility"];
             /** Internal Notes */
             internal_notes?: string | null;
         };
@@ -2043,11 +2043,11 @@ export interface components {
          */
         MeasureUpdate: {
             /** Description */
-            description?: string | null;
+            description?: string;
             requested_on?: components["schemas"]["DocumentaryDate"] | null;
             /** Requested By */
             requested_by?: string | null;
-            status?: components["schemas"]["MeasureStatus"] | null;
+            status?: components["schemas"]["MeasureStatus"];
             responded_on?: components["schemas"]["DocumentaryDate"] | null;
             /** Response */
             response?: string | null;
@@ -2187,12 +2187,15 @@ export interface components {
          */
         ObligationUpdate: {
             /** Number */
-            number?: number | null;
+            number?: number;
             /** Description */
-            description?: string | null;
-            /** Obligated Id */
-            obligated_id?: string | null;
-            kind?: components["schemas"]["ObligationKind"] | null;
+            description?: string;
+            /**
+             * Obligated Id
+             * Format: uuid
+             */
+            obligated_id?: string;
+            kind?: components["schemas"]["ObligationKind"];
             /**
              * Schedule
              * @description One of {"kind": "one_off", "due_on": "2025-03-01"}, {"kind": "one_off", "term": {"days": 10, "unit": "business_days" | "calendar_days"}}, {"kind": "recurring", "rrule": "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=25", "starts_on": "2024-01-01"}, {"kind": "continuous", "review_every_months": 6, "starts_on": "2023-08-01"}; null when the order sets no deadline (say so in deadline_note).
@@ -2402,13 +2405,13 @@ export interface components {
         /** PartnerUpdate */
         PartnerUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Contact Email */
             contact_email?: string | null;
             /** Notes */
             notes?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
         };
         /**
          * Pattern
@@ -2539,22 +2542,22 @@ export interface components {
          * @description Only the fields sent change; `case_ids`, when sent, replaces the list (of the cases you can see).
          */
         ProceedingUpdate: {
-            kind?: components["schemas"]["ProceedingKind"] | null;
+            kind?: components["schemas"]["ProceedingKind"];
             /** Authority Id */
             authority_id?: string | null;
             /** File Number */
             file_number?: string | null;
             /** Title */
-            title?: string | null;
+            title?: string;
             opened_on?: components["schemas"]["DocumentaryDate"] | null;
-            status?: components["schemas"]["ProceedingStatus"] | null;
+            status?: components["schemas"]["ProceedingStatus"];
             /** Summary */
             summary?: string | null;
             /** Internal Notes */
             internal_notes?: string | null;
-            visibility?: components["schemas"]["Visibility"] | null;
+            visibility?: components["schemas"]["Visibility"];
             /** Case Ids */
-            case_ids?: string[] | null;
+            case_ids?: string[];
         };
         /** PublicCase */
         PublicCase: {
@@ -2970,11 +2973,15 @@ export interface components {
         UserUpdate: {
             /** Full Name */
             full_name?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            role?: components["schemas"]["Role"];
             /** Is Active */
-            is_active?: boolean | null;
-            /** Password */
-            password?: string | null;
+            is_active?: boolean;
+            /**
+             * Password
+             * Format: password
+             * @description At least 12 characters; stored only as an Argon2id hash
+             */
+            password?: string;
         };
         /**
          * Visibility
