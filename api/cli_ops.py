@@ -54,7 +54,7 @@ def restore_command(
 
     Every file is checked against the manifest first; the database is restored in one transaction
     (pg_restore --exit-on-error --single-transaction), so it is restored whole or not at all."""
-    from api.ops.backup import BackupError, head_revision, restore
+    from api.ops.backup import BackupError, head_revision, known_revision, restore
 
     settings = _settings(ctx)
     with database_url(settings) as url:
@@ -69,6 +69,12 @@ def restore_command(
         f"Restored the database ({_human(summary.database_bytes)}, revision {summary.revision or 'none'}) and "
         f"{summary.evidence_files} evidence files ({_human(summary.evidence_bytes)}) from {summary.file}."
     )
-    if summary.revision != head:
-        typer.echo(f"The backup's schema is at revision {summary.revision}; run `vigia db upgrade` (head: {head}).")
+    if summary.revision is not None and summary.revision != head:
+        if known_revision(summary.revision):
+            typer.echo(f"The backup's schema is at revision {summary.revision}: run `vigia db upgrade` (head: {head}).")
+        else:
+            typer.echo(
+                f"The backup comes from a newer Vigía (schema revision {summary.revision}, unknown to this one): "
+                "run that version, or a newer one, on it."
+            )
     typer.echo("Check it: `vigia audit verify` and `vigia evidence verify`.")

@@ -23,6 +23,14 @@ from api.orm import DatePrecision, Visibility
 # PostgreSQL's `integer`: a larger number in a body or a query would fail in the database instead.
 INT32_MAX = 2**31 - 1
 
+# Whitespace as pydantic sees it (Unicode's White_Space: what InputModel strips, what `\s` means in its
+# patterns), written out character by character: the patterns below are also read by ECMAScript's regex
+# (JSON Schema validators) and Python's `re` (test generators), whose `\s` differ (U+0085, U+001C-U+001F,
+# U+FEFF), so that every reader agrees.
+WHITESPACE = r"\t\n\x0b\f\r\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NONBLANK_PATTERN = rf"[^{WHITESPACE}]"
+URL_PATTERN = rf"^https?://[^{WHITESPACE}]+$"
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
@@ -69,7 +77,7 @@ def _variants(prop: dict[str, Any]) -> list[dict[str, Any]]:
 def _input_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """What the OpenAPI document must say about request bodies beyond the field types:
 
-    - a text that must not be empty must hold a non-blank character (`pattern: \\S`): text is
+    - a text that must not be empty must hold a non-blank character (`NONBLANK_PATTERN`): text is
       stripped of surrounding whitespace before its length is checked;
     - the fields a model lists in `NOT_NULL` may be left out of an update, but not sent as null.
     """
@@ -84,7 +92,7 @@ def _input_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
                 and "pattern" not in variant
                 and variant.get("format") not in ("password", "binary")
             ):
-                variant["pattern"] = r"\S"
+                variant["pattern"] = NONBLANK_PATTERN
         if name in not_null and "anyOf" in prop:
             kept = [v for v in prop["anyOf"] if v.get("type") != "null"]
             del prop["anyOf"]

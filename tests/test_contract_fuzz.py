@@ -86,7 +86,11 @@ ACCEPTED_REJECTIONS = [
     Rule(r"year_end", r"^must not be before year_start", "two fields together"),
     Rule(r"schedule(\..+)?", r".", "schedules are checked by the rules engine (RRULE, terms), see its description"),
     Rule(r"status", r"^the obligation is already", "a status change must change the status"),
-    Rule(r"responded_on|response|status", r"^a measure with status", "a measure's response goes with its status"),
+    Rule(
+        r"responded_on|response|status",
+        r"^a measure with status|^the response cannot come before the request",
+        "a measure's response goes with its status and follows its request",
+    ),
     Rule(
         r"url", r"could not be resolved|private, loopback", "a webhook's host is resolved and checked when subscribing"
     ),
@@ -97,6 +101,13 @@ ACCEPTED_REJECTIONS = [
     Rule(r"ends_on", r"^a closure spans at most|^must not be before starts_on", "a closure's two dates together"),
     Rule(r"partner_id", r"^required: the partner this subscription is for", "staff name the partner subscribed"),
     Rule(r"partner_id", r"^a partner subscribes only its own organization", "a partner subscribes itself"),
+    Rule(r"other_case_id", r"^a case cannot be linked to itself", "a link joins two different cases"),
+    Rule(
+        r"parent_id",
+        r"^an institution cannot be its own parent|^this parent would make the hierarchy circular",
+        "institutions form a tree",
+    ),
+    Rule(r"partner_id", r"^this partner is deactivated", "a deactivated partner gets no new subscription"),
     Rule(r"level|sector", r"^applies to schools only", "a school's level and sector go with the kind school"),
     Rule(r"effective_on", r"^cannot be earlier than", "a new status cannot predate the current one"),
     Rule(
@@ -111,9 +122,8 @@ LINKED_NULL = "a null copied from an earlier answer into a field that takes none
 def _null_from_an_answer(case: Any, field_name: str) -> bool:
     """A null schemathesis took from an earlier answer (a stateful link, or its pool of values seen in
     answers), not one it generated from the schema, which does not allow it."""
-    body = case.body if isinstance(case.body, dict) else {}
-    query = case.query if isinstance(case.query, dict) else {}
-    if not ((field_name in body and body[field_name] is None) or (field_name in query and query[field_name] is None)):
+    sent = [part for part in (case.body, case.query, case.path_parameters) if isinstance(part, dict)]
+    if not any(field_name in part and part[field_name] is None for part in sent):
         return False
     meta = getattr(case, "meta", None)
     phase = getattr(getattr(getattr(meta, "phase", None), "name", None), "value", None)

@@ -6,9 +6,7 @@ from pydantic import Field, field_validator
 from api.cases.models import Case, CaseSource, LegalStatus, LinkReason, Pattern, SourceKind
 from api.institutions.models import Sector
 from api.orm import Visibility
-from api.schemas import INT32_MAX, DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
-
-URL_PATTERN = r"^https?://[^\s]+$"
+from api.schemas import INT32_MAX, URL_PATTERN, DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
 
 
 class SourceIn(InputModel):

@@ -4,9 +4,7 @@ from pydantic import BaseModel, Field
 
 from api.obligations.schedule import ComplianceStatus
 from api.orm import Visibility
-from api.schemas import DocumentaryDate, InputModel, VisibleRecordOut
-
-URL_PATTERN = r"^https?://[^\s]+$"
+from api.schemas import URL_PATTERN, DocumentaryDate, InputModel, VisibleRecordOut
 
 
 class CourtOrderCreate(InputModel):

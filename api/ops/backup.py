@@ -148,12 +148,24 @@ def current_revision(url: str) -> str | None:
 
 def head_revision() -> str | None:
     """The newest schema revision this code knows."""
+    head: str | None = _scripts().get_current_head()
+    return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this code has the migration `revision` (a backup from a newer version has one it lacks)."""
+    try:
+        return _scripts().get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown or malformed revisions
+        return False
+
+
+def _scripts() -> Any:
     from alembic.script import ScriptDirectory
 
     from api import migrate
 
-    head: str | None = ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused")).get_current_head()
-    return head
+    return ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused"))
 
 
 def user_relations(url: str) -> int:
@@ -298,7 +310,7 @@ def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
 
 def verify_archive(path: Path) -> dict[str, Any]:
     """Check every member against the manifest (size and SHA-256); the manifest, if all match."""
-    with tarfile.open(path, mode="r:") as tar:
+    with tarfile.open(path, mode="r:*") as tar:  # a backup compressed afterwards (gzip, xz…) reads too
         manifest = read_manifest(tar)
         expected: dict[str, dict[str, Any]] = manifest["members"]
         seen = set()
@@ -337,7 +349,7 @@ def restore(url: str, evidence_dir: Path, source: Path) -> Summary:
         raise BackupError(f"the evidence folder {evidence_dir} already holds evidence files: give an empty one")
     written: list[Path] = []
     try:
-        with tarfile.open(source, mode="r:") as tar:
+        with tarfile.open(source, mode="r:*") as tar:
             evidence_bytes = 0
             for name, entry in sorted(manifest["members"].items()):
                 if name == DUMP:

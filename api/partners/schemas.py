@@ -4,7 +4,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas import InputModel, IsoDateTime, OutputModel, RecordOut
+from api.schemas import WHITESPACE, InputModel, IsoDateTime, OutputModel, RecordOut
+
+CONTACT_EMAIL_PATTERN = rf"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\.[^@{WHITESPACE}]+$"
 
 
 class Scope(enum.StrEnum):
@@ -14,7 +16,7 @@ class Scope(enum.StrEnum):
 
 class PartnerCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    contact_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_email: str | None = Field(default=None, max_length=254, pattern=CONTACT_EMAIL_PATTERN)
     notes: str | None = Field(default=None, max_length=5_000)
 
 
@@ -22,7 +24,7 @@ class PartnerUpdate(InputModel):
     NOT_NULL = ("name", "is_active")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    contact_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_email: str | None = Field(default=None, max_length=254, pattern=CONTACT_EMAIL_PATTERN)
     notes: str | None = Field(default=None, max_length=5_000)
     is_active: bool | None = None
 

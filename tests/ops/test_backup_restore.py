@@ -263,3 +263,21 @@ def test_restore_refuses_an_evidence_folder_that_is_not_empty(
     result = vigia(cli_env(empty_database, source.evidence_dir), "restore", str(archive.file))
     assert result.exit_code == 1 and "already holds evidence files" in result.output
     assert ops_backup.user_relations(empty_database) == 0
+
+
+def test_a_backup_compressed_afterwards_restores(archive: Backup, empty_database: str, tmp_path: Path) -> None:
+    """Operators gzip backups before shipping them off the machine; restore reads them as they are."""
+    import gzip
+
+    compressed = tmp_path / "vigia.tar.gz"
+    compressed.write_bytes(gzip.compress(archive.file.read_bytes()))
+    result = vigia(cli_env(empty_database, tmp_path / "restored-evidence"), "restore", str(compressed))
+    assert result.exit_code == 0, result.output
+    assert ops_backup.user_relations(empty_database) > 0
+
+
+def test_revisions_this_code_does_not_have_are_told_apart() -> None:
+    head = ops_backup.head_revision()
+    assert head is not None and ops_backup.known_revision(head)
+    assert not ops_backup.known_revision("9999")
+    assert not ops_backup.known_revision("not a revision")

@@ -130,3 +130,19 @@ def test_staff_only_fields_are_optional_in_answers(app: FastAPI) -> None:
     for name in ("CaseOut", "InstitutionOut"):
         assert "internal_notes" in schemas[name]["properties"]
         assert "internal_notes" not in schemas[name].get("required", []), name
+
+
+async def test_blank_text_means_the_same_to_the_document_and_the_service(app: FastAPI, admin) -> None:  # type: ignore[no-untyped-def]
+    """Whitespace differs between regex dialects (U+0085, U+2028…): the document's patterns spell it out."""
+    import re
+
+    title = app.openapi()["components"]["schemas"]["CaseCreate"]["properties"]["title"]
+    url = app.openapi()["components"]["schemas"]["SourceIn"]["properties"]["url"]["anyOf"][0]
+    for blank in ("\x85", "\u2028", " \u3000"):
+        assert not re.search(title["pattern"], blank)
+        body = {"title": blank, "state": "MX-CMX", "year_start": 2020}
+        assert fields(problem(await admin.post("/cases", json=body), 422)) == {"title"}
+    assert not re.fullmatch(url["pattern"], "https://example.org/a\x85b")
+    source = {"kind": "other", "reference": "r", "url": "https://example.org/a\x85b"}
+    body = {"title": "Caso", "state": "MX-CMX", "year_start": 2020, "sources": [source]}
+    assert fields(problem(await admin.post("/cases", json=body), 422)) == {"sources.0.url"}
