@@ -52,7 +52,8 @@ async def update_order(
     session: Session, caller: Writer, order_id: uuid.UUID, version: IfMatch, body: CourtOrderUpdate, response: Response
 ) -> CourtOrderOut:
     order = await service.update_order(session, caller, order_id, version, body)
-    if "notified_on" in body.model_fields_set:
+    # Terms run from the notification, in the working days of the issuing court's calendar.
+    if body.model_fields_set & {"notified_on", "court_id"}:
         await obligations.regenerate_order(session, order, today())
     compliance = await service.compliance_of(session, [order.id], today())
     with_etag(response, order.version)

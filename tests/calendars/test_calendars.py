@@ -241,3 +241,21 @@ def test_the_moved_day_count_is_the_closures_working_days():
     """The property behind the API: adding a closure of k working days inside a term moves it by k."""
     calendar = WorkCalendar(extra_closed=frozenset(date(2025, 1, 13) + timedelta(days=i) for i in range(7)))
     assert calendar.add_working_days(date(2025, 1, 10), 10) == FEDERAL.add_working_days(date(2025, 1, 24), 5)
+
+
+async def test_moving_an_order_to_another_court_applies_that_courts_calendar(editor, session, monkeypatch):
+    monkeypatch.setattr("api.court_orders.router.today", lambda: TODAY)
+    court, sep, order = await court_with_order(session)
+    term = await make_obligation(session, order, sep, TEN_BUSINESS_DAYS)
+    other = await make_institution(session, kind=InstitutionKind.court, name="Juzgado Penal 3")
+    closed = await editor.post("/calendars", json=closure(other, "2025-01-13", "2025-01-19"))
+    assert closed.status_code == 201 and closed.json()["moved"] == []  # no order of that court yet
+    assert await due_on(editor, term) == "2025-01-24"
+
+    version = (await editor.get(f"/court-orders/{order.id}")).headers["etag"]
+    moved = await editor.patch(
+        f"/court-orders/{order.id}", json={"court_id": str(other.id)}, headers={"If-Match": version}
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert await due_on(editor, term) == "2025-01-31"  # five closed working days later
