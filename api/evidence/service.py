@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import SYSTEM, Caller, check_writable, visible
+from api.access import SYSTEM, Caller, check_writable, visible, visible_levels
 from api.audit import service as audit
 from api.cases.models import Case
 from api.court_orders.models import CourtOrder
@@ -235,10 +235,48 @@ class EvidenceFilters:
     sha256: bytes | None = None
 
 
-async def get_evidence(session: AsyncSession, caller: Caller, evidence_id: uuid.UUID) -> Evidence:
-    evidence = await session.scalar(
-        select(Evidence).where(Evidence.id == evidence_id, visible(caller, Evidence.visibility))
+def readable(caller: Caller) -> ColumnElement[bool]:
+    """The evidence a caller may read: by its own visibility and by its subject's, since a file shown
+    to a partner names the record it is about (a public file on an internal case would reveal that case).
+    A subject type without a rule here stays hidden from those who do not see everything."""
+    own: ColumnElement[bool] = visible(caller, Evidence.visibility)
+    if visible_levels(caller) == frozenset(Visibility):
+        return own
+
+    def about(kind: SubjectType, subject: Any) -> ColumnElement[bool]:
+        return and_(Evidence.subject_type == kind.value, exists(subject))
+
+    def order_visible(order_id: Any) -> ColumnElement[bool]:
+        return exists(select(CourtOrder.id).where(CourtOrder.id == order_id, visible(caller, CourtOrder.visibility)))
+
+    with_own_visibility = [
+        about(kind, select(model.id).where(model.id == Evidence.subject_id, visible(caller, model.visibility)))
+        for kind, model in SUBJECT_MODELS.items()
+        if hasattr(model, "visibility")
+    ]
+    return and_(
+        own,
+        or_(
+            Evidence.subject_type.is_(None),
+            *with_own_visibility,
+            about(
+                SubjectType.obligation,
+                select(Obligation.id).where(
+                    Obligation.id == Evidence.subject_id, order_visible(Obligation.court_order_id)
+                ),
+            ),
+            about(
+                SubjectType.status_change,
+                select(StatusChange.id)
+                .join(Obligation, Obligation.id == StatusChange.obligation_id)
+                .where(StatusChange.id == Evidence.subject_id, order_visible(Obligation.court_order_id)),
+            ),
+        ),
     )
+
+
+async def get_evidence(session: AsyncSession, caller: Caller, evidence_id: uuid.UUID) -> Evidence:
+    evidence = await session.scalar(select(Evidence).where(Evidence.id == evidence_id, readable(caller)))
     if evidence is None:
         raise NotFound(detail="No such evidence.")
     return evidence
@@ -247,7 +285,7 @@ async def get_evidence(session: AsyncSession, caller: Caller, evidence_id: uuid.
 async def list_evidence(
     session: AsyncSession, caller: Caller, filters: EvidenceFilters, page: PageParams
 ) -> tuple[list[Evidence], str | None]:
-    conditions: list[ColumnElement[bool]] = [visible(caller, Evidence.visibility)]
+    conditions: list[ColumnElement[bool]] = [readable(caller)]
     if filters.subject_type is not None:
         conditions.append(Evidence.subject_type == filters.subject_type.value)
     if filters.subject_id is not None:

@@ -106,6 +106,35 @@ async def test_partners_see_only_public_and_partner_evidence(partner_as, viewer,
     assert {i["id"] for i in listed.json()["items"]} == {str(public.id), str(shared.id)}
 
 
+async def test_a_public_file_about_a_hidden_record_stays_hidden(partner_as, session, storage):
+    """A file names the record it is about: its subject's visibility counts as much as its own."""
+    internal_case = await make_case(session, visibility=Visibility.internal)
+    shared_case = await make_case(session, visibility=Visibility.partners)
+    hidden = await store(
+        session,
+        storage,
+        b"sobre un caso interno",
+        Visibility.public,
+        subject_type=SubjectType.case,
+        subject_id=internal_case.id,
+    )
+    seen = await store(
+        session,
+        storage,
+        b"sobre un caso compartido",
+        Visibility.public,
+        subject_type=SubjectType.case,
+        subject_id=shared_case.id,
+    )
+
+    partner = await partner_as("read")
+    assert_problem(await partner.get(f"/evidence/{hidden.id}"), 404)
+    assert_problem(await partner.get(f"/evidence/{hidden.id}/content"), 404)
+    assert (await partner.get(f"/evidence/{seen.id}")).status_code == 200
+    listed = await partner.get("/evidence", params={"subject_type": "case"})
+    assert {i["id"] for i in listed.json()["items"]} == {str(seen.id)}
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
