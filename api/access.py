@@ -30,6 +30,9 @@ class Action(enum.StrEnum):
     read = "read"  # staff of any role, partners with the read scope
     write = "write"  # editors and admins, partners with the write scope
     admin = "admin"  # admins only
+    # Restricted records (persons of interest): admins and editors only, never viewers nor partners,
+    # whatever a key's scopes.
+    restricted = "restricted"
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,10 @@ def authorize(caller: Caller, action: Action) -> None:
             Action.read: True,
             Action.write: caller.role in (Role.admin, Role.editor),
             Action.admin: caller.role is Role.admin,
+            Action.restricted: caller.role in (Role.admin, Role.editor),
         }[action]
     else:
-        allowed = action is not Action.admin and action.value in caller.scopes
+        allowed = action not in (Action.admin, Action.restricted) and action.value in caller.scopes
     if not allowed:
         raise PermissionDenied(detail=f"This action needs the '{action.value}' right.")
 
@@ -107,6 +111,22 @@ def visible_levels(caller: Caller) -> frozenset[Visibility]:
 
 def can_see(caller: Caller, visibility: Visibility) -> bool:
     return visibility in visible_levels(caller)
+
+
+def sees_persons(caller: Caller) -> bool:
+    """Persons of interest are `restricted`: whoever may not see that level gets no person, no post of one
+    and no edge to one, anywhere (the network included), as if none existed."""
+    return can_see(caller, Visibility.restricted)
+
+
+# Case-link reasons that tell that a person connects two cases (`LinkReason.shared_person`).
+PERSON_REVEALING_LINK_REASONS = frozenset({"shared_person"})
+
+
+def hidden_link_reasons(caller: Caller) -> frozenset[str]:
+    """Case links that callers outside the NGO may not see even between two cases they may see: the link
+    itself reveals that a person of interest exists."""
+    return frozenset() if caller.is_staff or caller.kind is CallerKind.system else PERSON_REVEALING_LINK_REASONS
 
 
 # Fields that only NGO staff may read, whatever the record's visibility: free-text notes, and who on

@@ -22,9 +22,12 @@ from api.frontend import mount_frontend
 from api.health.router import router as health_router
 from api.institutions.router import router as institutions_router
 from api.middleware import RequestContextMiddleware
+from api.network.router import router as network_router
 from api.obligations.router import router as obligations_router
 from api.ops.metrics import router as metrics_router
 from api.partners.router import router as partners_router
+from api.persons.router import institution_queries_router
+from api.persons.router import router as persons_router
 from api.problems import install_error_handlers
 from api.proceedings.router import measures_router
 from api.proceedings.router import router as proceedings_router
@@ -45,6 +48,8 @@ def api_router() -> APIRouter:
         health_router,
         auth_router,
         states_router,
+        # Before institutions_router, whose /institutions/{institution_id} is the more general path.
+        institution_queries_router,
         institutions_router,
         cases_router,
         stats_router,
@@ -56,6 +61,8 @@ def api_router() -> APIRouter:
         evidence_router,
         proceedings_router,
         measures_router,
+        persons_router,
+        network_router,
         webhooks_router,
         calendars_router,
         reports_router,

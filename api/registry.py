@@ -12,6 +12,7 @@ from api.notifications import models as notifications_models
 from api.obligations import models as obligations_models
 from api.orm import Base
 from api.partners import models as partners_models
+from api.persons import models as persons_models
 from api.proceedings import models as proceedings_models
 from api.ratelimit import models as ratelimit_models
 from api.states import models as states_models
@@ -31,6 +32,7 @@ __all__ = [
     "notifications_models",
     "obligations_models",
     "partners_models",
+    "persons_models",
     "proceedings_models",
     "ratelimit_models",
     "states_models",

@@ -139,3 +139,40 @@ def assert_problem(response: Any, status: int, *fields: str) -> dict[str, Any]:
     missing = set(fields) - named
     assert not missing, f"errors name {sorted(named)}, not {sorted(missing)}"
     return body
+
+
+# --- persons of interest -------------------------------------------------------------------------
+# Imported here rather than at the top so that this section stays an append to the module.
+
+
+async def make_person(
+    session: AsyncSession,
+    *,
+    cases: Sequence[Case] = (),
+    proceeding_ids: Sequence[uuid.UUID] = (),
+    **overrides: Any,
+) -> Any:
+    """A person of interest, `named` unless told otherwise, named in the given cases and proceedings."""
+    from api.persons.models import LegalSituation, Person, PersonCase, PersonProceeding
+
+    values: dict[str, Any] = {"name": _unique("Persona"), "aliases": [], "legal_situation": LegalSituation.named}
+    values.update(overrides)
+    person = Person(**values)
+    session.add(person)
+    await session.flush()
+    session.add_all([PersonCase(person_id=person.id, case_id=c.id) for c in cases])
+    session.add_all([PersonProceeding(person_id=person.id, proceeding_id=p) for p in proceeding_ids])
+    await session.flush()
+    return person
+
+
+async def make_assignment(session: AsyncSession, person: Any, institution: Institution, **overrides: Any) -> Any:
+    """A current teaching post (no end date) unless told otherwise."""
+    from api.persons.models import PersonAssignment, StaffRole
+
+    values: dict[str, Any] = {"role": StaffRole.teacher}
+    values.update(overrides)
+    assignment = PersonAssignment(person_id=person.id, institution_id=institution.id, **values)
+    session.add(assignment)
+    await session.flush()
+    return assignment

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.access import Caller, check_writable, visible
+from api.access import Caller, check_writable, hidden_link_reasons, visible
 from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason, Pattern
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
@@ -297,6 +297,8 @@ async def list_links(
         .join(Case, Case.id == other)
         .where(or_(CaseLink.case_a_id == case_id, CaseLink.case_b_id == case_id), visible(caller, Case.visibility))
     )
+    if hidden := hidden_link_reasons(caller):
+        stmt = stmt.where(CaseLink.reason.not_in(sorted(hidden)))
     page = page or PageParams(limit=MAX_LIMIT)
     rows = (await session.execute(apply_keyset(stmt, CaseLink, page))).all()
     views = [
