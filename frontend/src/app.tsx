@@ -32,6 +32,7 @@ const investigations: Loader = () => import('./pages/Investigations');
 const proceedingDetail: Loader = () => import('./pages/ProceedingDetail');
 const admin: Loader = () => import('./pages/Admin');
 const publicPage: Loader = () => import('./pages/Public');
+const timeline: Loader = () => import('./pages/Timeline');
 
 /** Pages anyone may see, logged in or not. */
 const PUBLIC_PATHS = new Set(['/publico']);
@@ -50,6 +51,7 @@ const ROUTES: [string, Loader][] = [
   ['/obligations/:id', obligationDetail],
   ['/investigations', investigations],
   ['/investigations/:id', proceedingDetail],
+  ['/linea-de-tiempo', timeline],
   ['/admin', admin],
   ['/admin/:tab', admin],
   ['/admin/:tab/:id', admin],
@@ -199,6 +201,7 @@ function Shell({ path, children }: { path: string; children: preact.ComponentChi
     ['/institutions', t('nav.institutions')],
     ['/court-orders', t('nav.court_orders')],
     ['/investigations', t('nav.investigations')],
+    ['/linea-de-tiempo', t('nav.timeline')],
   ];
   if (isAdmin(session)) nav.push(['/admin', t('nav.admin')]);
   const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));

@@ -1,7 +1,8 @@
 // Loaded lazily (dynamic import): Observable Plot and the map's paths stay out of the login page.
 import * as Plot from '@observablehq/plot';
 import mexico from '@svg-maps/mexico';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
+import { useWidth } from '../components/size';
 import { formatNumber } from '../format';
 import { useI18n } from '../i18n';
 import { navigate } from '../router';
@@ -18,19 +19,6 @@ const EMPTY_FILL = '#eceff3';
 const SUPPRESSED_FILL = 'url(#map-suppressed)';
 // From a mid blue for one case (3:1 against the empty states' grey) to a deep navy.
 const RAMP = ['#5a8bbb', '#0b2f55'];
-
-function useWidth<T extends HTMLElement>(): [preact.RefObject<T | null>, number] {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState(640);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(240, Math.floor(entry.contentRect.width))));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width];
-}
 
 /** Renders a Plot figure (an element Plot builds) into a container. */
 function PlotFigure({ render, width }: { render: (width: number) => Element; width: number }) {
