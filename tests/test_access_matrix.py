@@ -21,6 +21,7 @@ from api.orm import Visibility
 from api.partners.schemas import Scope
 from api.proceedings.models import InvestigativeMeasure, Proceeding, ProceedingKind
 from api.webhooks.models import WebhookSubscription
+from tests.factories import make_assignment, make_person
 from tests.partners.factories import key_client, make_key, make_partner
 
 PUBLIC_ROUTES = {
@@ -77,8 +78,9 @@ def expected_allowed(caller: str, action: Action) -> int | None:
         return 401
     allowed = {
         "viewer": {Action.read},
-        "editor": {Action.read, Action.write},
-        "admin": {Action.read, Action.write, Action.admin},
+        # Restricted records (persons of interest): admins and editors only, never viewers nor partners.
+        "editor": {Action.read, Action.write, Action.restricted},
+        "admin": {Action.read, Action.write, Action.admin, Action.restricted},
         "partner_read": {Action.read},
         "partner_write": {Action.read, Action.write},
     }[caller]
@@ -148,6 +150,9 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
     measure = InvestigativeMeasure(proceeding_id=proceeding.id, description="Diligencia", internal_notes=NOTES_CANARY)
     session.add(measure)
     await session.flush()
+    # A person of interest whose name is the canary: no partner answer may ever hold it.
+    person = await make_person(session, name=f"Persona {CANARY}", cases=[public_case])
+    assignment = await make_assignment(session, person, public_school)
     partner = await make_partner(session)
     spare_key_id, _ = await make_key(session, partner.id)
     _, read_key = await make_key(session, partner.id, (Scope.read,))
@@ -182,6 +187,8 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
         "proceeding_id": str(proceeding.id),
         "measure_id": str(measure.id),
         "subscription_id": str(subscription.id),
+        "person_id": str(person.id),
+        "assignment_id": str(assignment.id),
         # The public data download (/public/data/{dataset}.csv|json): a real dataset, so that the public
         # answers are checked for leaks too.
         "dataset": "cases",
