@@ -12,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -329,6 +330,87 @@ def scheduler(ctx: typer.Context) -> None:
             asyncio.run(serve(service_url(settings, url), settings))
         except OSError as exc:
             fail(f"the database is unreachable ({type(exc).__name__})")
+
+
+# --- cases -------------------------------------------------------------------------------------------
+
+cases_app = typer.Typer(help="Cases.", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+
+EXIT_IMPORT_STOPPED = 5
+
+
+class VisibilityName(StrEnum):
+    public = "public"
+    partners = "partners"
+    internal = "internal"
+    restricted = "restricted"
+
+
+@cases_app.command("import")
+def cases_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV file (UTF-8).")],
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Rows per transaction.")] = 1000,
+    visibility: Annotated[
+        VisibilityName | None, typer.Option(help="For rows whose visibility cell is empty (default: internal).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; write nothing.")] = False,
+    start_row: Annotated[int, typer.Option(min=2, help="Resume at this row (the header is row 1).")] = 2,
+) -> None:
+    """Import cases from CSV, validated as POST /cases and audited; one transaction per batch.
+
+    Refused rows are listed by row and field (exit 1; the other rows are imported). When a batch fails,
+    the batches before it stay committed and the command says which --start-row resumes (exit 5)."""
+    from api.access import SYSTEM
+    from api.cases import importer
+    from api.db import Database, create_engine
+    from api.orm import Visibility
+
+    settings = _settings(ctx)
+    default = Visibility(visibility.value) if visibility is not None else None
+
+    async def run(url: str) -> importer.ImportReport:
+        db = Database.from_engine(create_engine(url, settings))
+        try:
+            return await importer.import_file(
+                db,
+                file,
+                caller=SYSTEM,
+                actor=operator(),
+                batch_size=batch,
+                default_visibility=default,
+                dry_run=dry_run,
+                start_row=start_row,
+            )
+        finally:
+            await db.dispose()
+
+    with database_url(settings) as url:
+        try:
+            report = asyncio.run(run(url))
+        except DomainError as exc:
+            report_domain_error(exc)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            fail(f"the database is unreachable ({type(exc).__name__})")
+    for refusal in report.refused:
+        typer.echo(f"row {refusal.row}: {refusal.field}: {refusal.message}")
+    done = "would be imported (dry run: nothing written)" if dry_run else "imported"
+    typer.echo(
+        f"{report.imported} cases {done} from {report.rows} rows in {report.batches} batches; "
+        f"{report.refused_rows} rows refused."
+    )
+    if report.resume_row is not None:
+        committed = f"rows up to {report.last_committed_row} are committed" if report.last_committed_row else ""
+        typer.echo(
+            f"error: the batch from row {report.resume_row} failed ({report.failure}) and was not written; "
+            f"{committed or 'nothing was committed'}. Run again with --start-row {report.resume_row}.",
+            err=True,
+        )
+        raise typer.Exit(EXIT_IMPORT_STOPPED)
+    if report.refused:
+        raise typer.Exit(1)
 
 
 # Command groups kept in their own modules register themselves on `app`.

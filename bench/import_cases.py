@@ -1,10 +1,8 @@
-"""Import cases from CSV through the service's validation, in batches; and the same rows by plain COPY.
+"""Import cases from CSV with the product's importer (`api/cases/importer.py`, = `vigia cases import`); and the
+same rows by plain COPY, the floor any import is measured against.
 
-The import is what an operator's script does with a spreadsheet: every row is validated as the API
-validates a POST /cases (`CaseCreate`: types, ranges, vocabularies, the documentary date rules), the states
-and institutions of a batch are checked with one query each, then the batch is written through the ORM in
-one transaction, so that the audit trail records every case and source as it does for the API. A batch
-with an invalid row is written without it; the report lists the rows refused and why.
+The importer validates every row as POST /cases does and writes each batch in one transaction with SQLAlchemy
+Core multi-row inserts, the batch's audit events appended in one statement (`api.audit.service.append_events`).
 
     python -m bench.import_cases FILE.csv   # into the database at VIGIA_DATABASE_URL (or the embedded one)
 
@@ -13,63 +11,21 @@ The CSV has one row per case with at most one source (`source_*` columns); `patt
 
 import csv
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from pydantic import ValidationError
-from sqlalchemy import select
 
-from api.access import SYSTEM, Caller, check_writable, visible
-from api.audit import service as audit
-from api.cases.models import Case
-from api.cases.schemas import CaseCreate
-from api.cases.service import _sources
+from api.access import SYSTEM, Caller
+from api.cases import importer
+from api.cases.importer import COLUMNS
 from api.db import Database
-from api.institutions.models import Institution
-from api.states.models import State
 
-COLUMNS = [
-    "title",
-    "institution_id",
-    "state",
-    "year_start",
-    "year_end",
-    "report_number",
-    "report_wave",
-    "legal_status",
-    "victims_count",
-    "aggressors_count",
-    "summary",
-    "internal_notes",
-    "patterns",
-    "visibility",
-    "source_kind",
-    "source_reference",
-    "source_date",
-    "source_date_precision",
-    "source_url",
-]
-CASE_COPY_COLUMNS = [
-    "id",
-    "version",
-    "title",
-    "institution_id",
-    "state",
-    "year_start",
-    "year_end",
-    "report_number",
-    "report_wave",
-    "legal_status",
-    "victims_count",
-    "aggressors_count",
-    "summary",
-    "internal_notes",
-    "patterns",
-    "visibility",
-]
+__all__ = ["CASE_COPY_COLUMNS", "COLUMNS", "SOURCE_COPY_COLUMNS", "copy_rows", "export", "import_csv"]
+
+# The cases' columns of the importer's CSV, in the same order, with the ids and versions the importer sets.
+CASE_COPY_COLUMNS = ["id", "version", *(c for c in COLUMNS if not c.startswith("source_"))]
 SOURCE_COPY_COLUMNS = ["id", "case_id", "position", "kind", "reference", "date", "date_precision", "url"]
 
 
@@ -81,87 +37,20 @@ class ImportReport:
     seconds: float = 0.0
 
 
-def row_to_body(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row as the JSON body of POST /cases would carry it (empty cells are absent)."""
-    body: dict[str, Any] = {
-        k: v for k, v in row.items() if k in COLUMNS and not k.startswith("source_") and k != "patterns" and v != ""
-    }
-    body["patterns"] = [p for p in row.get("patterns", "").split(";") if p]
-    if row.get("source_kind"):
-        source: dict[str, Any] = {"kind": row["source_kind"], "reference": row.get("source_reference", "")}
-        if row.get("source_date"):
-            source["date"] = {"date": row["source_date"], "precision": row.get("source_date_precision") or "day"}
-        if row.get("source_url"):
-            source["url"] = row["source_url"]
-        body["sources"] = [source]
-    return body
-
-
-def batches(path: Path, size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        batch: list[tuple[int, dict[str, str]]] = []
-        for number, row in enumerate(csv.DictReader(f), start=2):  # line 1 is the header
-            batch.append((number, row))
-            if len(batch) == size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
 async def import_csv(
     db: Database, path: Path, *, caller: Caller = SYSTEM, actor: str = "cli:import", batch_size: int = 1000
 ) -> ImportReport:
-    report = ImportReport()
+    """The product importer, timed; refusals as (row, "field: message")."""
     started = time.perf_counter()
-    async with db.transaction() as session:
-        states = set((await session.scalars(select(State.code))).all())
-    for batch in batches(path, batch_size):
-        valid: list[tuple[int, CaseCreate]] = []
-        for number, row in batch:
-            try:
-                data = CaseCreate.model_validate(row_to_body(row))
-                check_writable(caller, data.visibility, data.model_fields_set)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                report.refused.append((number, f"{'.'.join(map(str, first['loc']))}: {first['msg']}"))
-                continue
-            except Exception as exc:  # a DomainError from check_writable
-                report.refused.append((number, str(getattr(exc, "detail", exc))))
-                continue
-            if data.state not in states:
-                report.refused.append((number, "state: not a state code"))
-            elif data.year_end is not None and data.year_end < data.year_start:
-                report.refused.append((number, "year_end: must not be before year_start"))
-            else:
-                valid.append((number, data))
-        async with db.transaction() as session:
-            audit.set_actor(session, actor)
-            wanted = {d.institution_id for _, d in valid if d.institution_id is not None}
-            found: set[Any] = set()
-            if wanted:
-                found = set(
-                    (
-                        await session.scalars(
-                            select(Institution.id).where(
-                                Institution.id.in_(wanted), visible(caller, Institution.visibility)
-                            )
-                        )
-                    ).all()
-                )
-            cases = []
-            for number, data in valid:
-                if data.institution_id is not None and data.institution_id not in found:
-                    report.refused.append((number, "institution_id: no such institution"))
-                    continue
-                values = data.model_dump(exclude={"sources", "patterns"})
-                cases.append(Case(**values, patterns=[p.value for p in data.patterns], sources=_sources(data.sources)))
-            session.add_all(cases)
-            await session.flush()
-            report.imported += len(cases)
-        report.batches += 1
-    report.seconds = time.perf_counter() - started
-    return report
+    result = await importer.import_file(db, path, caller=caller, actor=actor, batch_size=batch_size)
+    if result.resume_row is not None:
+        raise RuntimeError(f"the import stopped at row {result.resume_row} ({result.failure})")
+    return ImportReport(
+        imported=result.imported,
+        refused=[(r.row, f"{r.field}: {r.message}") for r in result.refused],
+        batches=result.batches,
+        seconds=time.perf_counter() - started,
+    )
 
 
 async def copy_rows(dsn: str, cases_csv: Path, sources_csv: Path) -> float:

@@ -10,13 +10,14 @@ transactions commit; `verify` recomputes the chain and finds any edited, removed
 """
 
 import enum
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, event, insert, inspect, select, text
+from sqlalchemy import LargeBinary, event, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
@@ -55,17 +56,24 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _excluded(obj: Any) -> frozenset[str]:
-    return _NEVER_RECORDED_COLUMNS | getattr(type(obj), "__audit_exclude__", frozenset())
+_COLUMNS_OF: dict[type[Any], tuple[Any, ...]] = {}
 
 
-def _columns(obj: Any) -> list[Any]:
-    excluded = _excluded(obj)
-    return [
-        attr
-        for attr in inspect(obj).mapper.column_attrs
-        if attr.key not in excluded and not isinstance(attr.columns[0].type, LargeBinary)
-    ]
+def _model_columns(model: type[Any]) -> tuple[Any, ...]:
+    """The columns an event records for a model (computed once per model: flushes are hot)."""
+    found = _COLUMNS_OF.get(model)
+    if found is None:
+        excluded = _NEVER_RECORDED_COLUMNS | getattr(model, "__audit_exclude__", frozenset())
+        found = _COLUMNS_OF[model] = tuple(
+            attr
+            for attr in inspect(model).column_attrs
+            if attr.key not in excluded and not isinstance(attr.columns[0].type, LargeBinary)
+        )
+    return found
+
+
+def _columns(obj: Any) -> tuple[Any, ...]:
+    return _model_columns(type(obj))
 
 
 def _snapshot(obj: Any, *, before: bool = False) -> dict[str, Any]:
@@ -104,12 +112,50 @@ class PendingEvent:
     after: dict[str, Any] | None
 
 
-def _append(connection: Connection, actor: str, events: list[PendingEvent]) -> None:
+def creation_event(model: type[Any], values: Mapping[str, Any]) -> PendingEvent:
+    """The event the flush listener records when a record of `model` with these column values is inserted,
+    for writes that bypass the ORM's unit of work (bulk imports through SQLAlchemy Core)."""
+    table = model.__table__.name
+    key = ":".join(str(values[column.key]) for column in inspect(model).primary_key)
+    after = {attr.key: _json_value(values.get(attr.key)) for attr in _model_columns(model)}
+    return PendingEvent(f"{table}.create", table, key, None, after)
+
+
+# The whole batch in one statement: arrays unnested in order, so identities (the order `verify` walks) follow
+# the chain. JSON travels as text and is cast, which keeps one cached statement whatever the batch's size.
+_APPEND = text(
+    """
+    INSERT INTO audit_events (occurred_at, actor, action, record_type, record_id, before, after, request_id,
+                              prev_hash, hash)
+    SELECT e.occurred_at, c.actor, e.action, e.record_type, e.record_id, e.before::jsonb, e.after::jsonb,
+           c.request_id, e.prev_hash, e.hash
+    FROM unnest(CAST(:occurred_at AS timestamptz[]), CAST(:action AS text[]), CAST(:record_type AS text[]),
+                CAST(:record_id AS text[]), CAST(:before AS text[]), CAST(:after AS text[]),
+                CAST(:prev_hash AS bytea[]), CAST(:hash AS bytea[]))
+         WITH ORDINALITY AS e(occurred_at, action, record_type, record_id, before, after, prev_hash, hash, n)
+    CROSS JOIN (SELECT CAST(:actor AS text) AS actor, CAST(:request_id AS text) AS request_id) AS c
+    ORDER BY e.n
+    """
+)
+
+
+_ARRAYS = ("occurred_at", "action", "record_type", "record_id", "before", "after", "prev_hash", "hash")
+
+
+def _json_text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def append_events(connection: Connection, actor: str, events: Sequence[PendingEvent]) -> None:
+    """Append events to the chain in their order: the one code path for chaining (the flush listener,
+    explicit reads, bulk imports). Takes the chain's advisory lock until the transaction ends."""
+    if not events:
+        return
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     prev = connection.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     prev_hash = prev or chain.GENESIS
     request = current_request_id.get()
-    rows = []
+    columns: dict[str, list[Any]] = {name: [] for name in _ARRAYS}
     for item in events:
         occurred_at = datetime.now(UTC)
         digest = chain.event_hash(
@@ -123,24 +169,16 @@ def _append(connection: Connection, actor: str, events: list[PendingEvent]) -> N
             item.after,
             request,
         )
-        rows.append(
-            {
-                "occurred_at": occurred_at,
-                "actor": actor,
-                "action": item.action,
-                "record_type": item.record_type,
-                "record_id": item.record_id,
-                "before": item.before,
-                "after": item.after,
-                "request_id": request,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
-        )
+        columns["occurred_at"].append(occurred_at)
+        columns["action"].append(item.action)
+        columns["record_type"].append(item.record_type)
+        columns["record_id"].append(item.record_id)
+        columns["before"].append(_json_text(item.before))
+        columns["after"].append(_json_text(item.after))
+        columns["prev_hash"].append(prev_hash)
+        columns["hash"].append(digest)
         prev_hash = digest
-    # One statement per event keeps identity order equal to chain order.
-    for row in rows:
-        connection.execute(insert(AuditEvent).values(**row))
+    connection.execute(_APPEND, {**columns, "actor": actor, "request_id": request})
 
 
 _BEFORE_KEY = "vigia.audit.before"
@@ -173,7 +211,7 @@ def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
         if table not in _NOT_AUDITED:
             events.append(PendingEvent(f"{table}.delete", table, _record_id(obj), before.get(id(obj)), None))
     if events:
-        _append(session.connection(), session.info.get(ACTOR_KEY, "system"), events)
+        append_events(session.connection(), session.info.get(ACTOR_KEY, "system"), events)
 
 
 async def record_access(
@@ -186,7 +224,7 @@ async def record_access(
 ) -> None:
     """Record a read that matters: an evidence download, an export, a restricted record."""
     event_ = PendingEvent(action, record_type, record_id, None, detail)
-    await session.run_sync(lambda sync_session: _append(sync_session.connection(), caller.actor, [event_]))
+    await session.run_sync(lambda sync_session: append_events(sync_session.connection(), caller.actor, [event_]))
 
 
 @dataclass(frozen=True)
