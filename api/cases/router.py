@@ -4,9 +4,19 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.access import redact
-from api.cases import service
+from api.cases import service, similar
 from api.cases.models import Case, LegalStatus, Pattern
-from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseLinkOut, CaseOut, CaseUpdate
+from api.cases.schemas import (
+    CaseCreate,
+    CaseLinkCreate,
+    CaseLinkOut,
+    CaseOut,
+    CaseUpdate,
+    SimilarCaseOut,
+    SimilarCasesOut,
+    SimilarCaseSummary,
+    SimilarityReason,
+)
 from api.deps import IdempotencyKey, IfMatch, Paging, Reader, Session, Writer
 from api.errors import invalid, problem_responses
 from api.institutions.models import Sector
@@ -147,3 +157,32 @@ async def delete_link(
 ) -> Response:
     await service.delete_link(session, caller, case_id, link_id, version)
     return Response(status_code=204)
+
+
+# --- similar cases ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{case_id}/similar",
+    response_model=SimilarCasesOut,
+    responses=problem_responses(404, 422),
+    description=similar.__doc__,
+)
+async def similar_cases(
+    session: Session,
+    caller: Reader,
+    case_id: uuid.UUID,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many similar cases, best first")] = 10,
+) -> SimilarCasesOut:
+    items = await similar.similar_cases(session, caller, case_id, limit)
+    return SimilarCasesOut(
+        case_id=case_id,
+        items=[
+            SimilarCaseOut(
+                case=SimilarCaseSummary.model_validate(item),
+                score=item.score,
+                reasons=[SimilarityReason.model_validate(r) for r in item.reasons],
+            )
+            for item in items
+        ],
+    )

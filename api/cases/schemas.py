@@ -4,7 +4,8 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from api.cases.models import Case, CaseSource, LegalStatus, LinkReason, Pattern, SourceKind
-from api.institutions.models import Sector
+from api.cases.similar import ReasonKind
+from api.institutions.models import SchoolLevel, Sector
 from api.orm import Visibility
 from api.schemas import INT32_MAX, URL_PATTERN, DocumentaryDate, InputModel, OutputModel, VisibleRecordOut
 
@@ -142,3 +143,38 @@ class CaseLinkOut(OutputModel):
     note: str | None
     created_at: datetime
     version: int
+
+
+# --- similar cases (GET /cases/{id}/similar) ----------------------------------------------------------
+
+
+class SimilarCaseSummary(OutputModel):
+    id: uuid.UUID
+    title: str
+    state: str = Field(description="ISO 3166-2 code, e.g. MX-CMX")
+    year_start: int
+    year_end: int | None
+    report_wave: int | None
+    sector: Sector | None = Field(description="The school's, if the caller may see the school")
+    level: SchoolLevel | None = Field(description="The school's, if the caller may see the school")
+
+
+class SimilarityReason(OutputModel):
+    kind: ReasonKind
+    weight: float = Field(description="This reason's part of the score")
+    values: list[str] = Field(
+        description="Codes: pattern codes, state ISO codes, years as 2018-2019, school sector or level, "
+        "proceeding or authority ids"
+    )
+    detail: str = Field(description="A sentence in Spanish")
+
+
+class SimilarCaseOut(OutputModel):
+    case: SimilarCaseSummary
+    score: float = Field(description="The sum of the reasons' weights")
+    reasons: list[SimilarityReason]
+
+
+class SimilarCasesOut(OutputModel):
+    case_id: uuid.UUID
+    items: list[SimilarCaseOut]
