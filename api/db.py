@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.config import Settings
@@ -37,8 +38,11 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        # A server that went away and came back must not leave dead connections in the pool.
-        pool_pre_ping=True,
+        # No pre-ping: it costs three round trips (BEGIN, an empty query, ROLLBACK) on every checkout, a
+        # sixth of a short request's CPU. A connection the server closed is caught at checkout for free
+        # (below); one that dies unseen fails its request with a disconnect, which invalidates the whole
+        # pool, so the next requests connect afresh.
+        pool_pre_ping=False,
         pool_timeout=10,
         connect_args={"server_settings": {"application_name": "vigia"}, "timeout": 5},
     )
@@ -51,6 +55,13 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
             return dialect.loaded_dbapi.connect(*cargs, **cparams)
         except (OSError, TimeoutError) as exc:
             raise DatabaseUnreachable(type(exc).__name__) from exc
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _alive(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        # A server that went away (restart, failover) closed its sockets; asyncpg noticed when the event
+        # loop read the EOF. The pool replaces such a connection and tries again, without a round trip.
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
     return engine
 
