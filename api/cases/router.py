@@ -37,7 +37,7 @@ router = APIRouter(prefix="/cases", tags=["cases"], responses=problem_responses(
 SORT_VALUES = sorted([*service.SORTS, *(f"-{name}" for name in service.SORTS)])
 
 
-def case_filters(
+async def case_filters(
     state: Annotated[str | None, Query(description="ISO 3166-2 code, e.g. MX-JAL")] = None,
     year: Annotated[int | None, Query(ge=1900, le=2100, description="Cases whose period includes this year")] = None,
     sector: Sector | None = None,
