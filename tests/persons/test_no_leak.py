@@ -12,7 +12,15 @@ from api.orm import Visibility
 from api.partners.schemas import Scope
 from api.persons.models import Person, PersonAssignment, PersonCase, PersonProceeding
 from api.rls import restrict_rows
-from tests.factories import make_assignment, make_case, make_institution, make_link, make_person
+from tests.factories import (
+    assert_problem,
+    count_rows,
+    make_assignment,
+    make_case,
+    make_institution,
+    make_link,
+    make_person,
+)
 from tests.partners.factories import key_client, make_key, make_partner
 
 CANARY = "PERSONA-CANARY-91f3"
@@ -91,3 +99,20 @@ async def test_the_database_hides_every_row_of_persons_from_outside_sessions(ses
         async with session.begin_nested():
             session.add(Person(name="x", aliases=[]))
             await session.flush()
+
+
+async def test_partners_cannot_probe_for_a_shared_person_link(app, session):
+    _, case, other, _ = await arrange(session)
+    hidden = (await session.execute(text("SELECT id FROM case_links WHERE reason = 'shared_person'"))).scalar_one()
+    before = await count_rows(session, "case_links")
+    partner = await make_partner(session)
+    _, key = await make_key(session, partner.id, (Scope.read, Scope.write))
+    async with key_client(app, key) as client:
+        # A 409 "already linked for this reason" would reveal it.
+        probe = await client.post(
+            f"/cases/{case.id}/links", json={"other_case_id": str(other.id), "reason": "shared_person"}
+        )
+        assert_problem(probe, 422, "reason")
+        gone = await client.delete(f"/cases/{case.id}/links/{hidden}", headers={"If-Match": '"1"'})
+        assert_problem(gone, 404)
+    assert await count_rows(session, "case_links") == before
