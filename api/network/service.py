@@ -8,11 +8,11 @@ see `restricted` records, and case links that reveal a person (`shared_person`) 
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, hidden_link_reasons, sees_persons, visible
@@ -60,11 +60,6 @@ _TABLES: dict[NodeKind, Any] = {
     NodeKind.court_order: CourtOrder,
     NodeKind.person: Person,
 }
-
-
-def _visible_ids(caller: Caller, kind: NodeKind) -> Select[Any]:
-    model = _TABLES[kind]
-    return select(model.id).where(visible(caller, model.visibility))
 
 
 @dataclass(frozen=True)
@@ -187,10 +182,33 @@ def _relations(caller: Caller, edge_types: Iterable[EdgeKind]) -> list[Relation]
     return [r for r in RELATIONS if r.edge in wanted and (persons or not r.touches_persons)]
 
 
+async def _visible_keys(session: AsyncSession, caller: Caller, keys: Iterable[NodeKey]) -> set[NodeKey]:
+    """Those of the keys the caller may see: one lookup by primary key per kind of node."""
+    by_kind: dict[NodeKind, list[uuid.UUID]] = {}
+    for key in keys:
+        by_kind.setdefault(key.kind, []).append(key.record_id)
+    found: set[NodeKey] = set()
+    for kind, ids in by_kind.items():
+        if kind is NodeKind.person and not sees_persons(caller):
+            continue
+        model = _TABLES[kind]
+        stmt = select(model.id).where(model.id.in_(ids), visible(caller, model.visibility))
+        found.update(NodeKey(kind, record_id) for record_id in (await session.scalars(stmt)).all())
+    return found
+
+
 async def _neighbours(
-    session: AsyncSession, caller: Caller, relations: list[Relation], frontier: list[NodeKey]
+    session: AsyncSession,
+    caller: Caller,
+    relations: list[Relation],
+    frontier: list[NodeKey],
+    known: Container[NodeKey],
 ) -> list[Edge]:
-    """The edges of the given relations that touch the frontier, both ends visible to the caller."""
+    """The edges of the given relations that touch the frontier and whose other end the caller may see.
+
+    The relations are read from the frontier's side only (its nodes are known to be visible); the far ends
+    are then checked by primary key in one statement per kind. A filter on visibility inside each
+    relation's statement made the planner scan whole tables for callers who see most rows."""
     by_kind: dict[NodeKind, list[uuid.UUID]] = {}
     for key in frontier:
         by_kind.setdefault(key.kind, []).append(key.record_id)
@@ -203,12 +221,7 @@ async def _neighbours(
             touching.append(relation.target.in_(by_kind[relation.target_kind]))
         if not touching:
             continue
-        stmt = relation.base(caller).where(
-            or_(*touching),
-            relation.source.in_(_visible_ids(caller, relation.source_kind)),
-            relation.target.in_(_visible_ids(caller, relation.target_kind)),
-        )
-        for row in await session.execute(stmt):
+        for row in await session.execute(relation.base(caller).where(or_(*touching))):
             label = relation.label(row)
             found.append(
                 Edge(
@@ -218,7 +231,9 @@ async def _neighbours(
                     [label] if label else [],
                 )
             )
-    return found
+    unknown = {end for edge in found for end in (edge.source, edge.target) if end not in known}
+    seen = await _visible_keys(session, caller, unknown)
+    return [e for e in found if all(end in known or end in seen for end in (e.source, e.target))]
 
 
 # --- labels ----------------------------------------------------------------------------------------
@@ -315,7 +330,7 @@ async def network(
     truncated = False
     frontier = [center]
     for _ in range(depth):
-        found = sorted(await _neighbours(session, caller, relations, frontier), key=lambda e: (e.id, e.labels))
+        found = sorted(await _neighbours(session, caller, relations, frontier, nodes), key=lambda e: (e.id, e.labels))
         reached: dict[NodeKey, None] = {}
         for edge in found:
             for end in (edge.source, edge.target):
