@@ -28,8 +28,16 @@ def wants_csv(request: Request) -> bool:
 
 
 def with_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag(version)
-    response.headers.update(NO_STORE)
+    response.headers.update(etag_headers(version))
+
+
+def etag_headers(version: int) -> dict[str, str]:
+    return {"ETag": etag(version), **NO_STORE}
+
+
+def json_answer(body: str | bytes, headers: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """JSON already serialized (pydantic's `model_dump_json`), sent as it is."""
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
 IfNoneMatch = Annotated[
@@ -50,7 +58,7 @@ def etag_matches(if_none_match: str, version: int) -> bool:
 
 
 def not_modified(version: int) -> Response:
-    return Response(status_code=304, headers={"ETag": etag(version), **NO_STORE})
+    return Response(status_code=304, headers=etag_headers(version))
 
 
 def created(body: BaseModel, location: str, version: int | None = None) -> JSONResponse:

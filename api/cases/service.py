@@ -7,13 +7,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Row, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.access import Caller, check_writable, hidden_link_reasons, visible
+from api.access import Caller, check_writable, hidden_link_reasons, visible, visible_levels
 from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason, Pattern
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
@@ -154,9 +154,24 @@ def _view(row: Row[Any]) -> CaseViewRow:
     return SimpleNamespace(**values), sector
 
 
+# The two statements of GET /cases/{id}, built once per set of visible levels (a handful) with the id as a
+# parameter: SQLAlchemy memoizes a statement object's cache key, so a request neither rebuilds the
+# statement nor walks it to find its compiled form (together about 5 % of a short read's CPU).
+_ONE_CASE: dict[frozenset[str], Any] = {}
+_VERSION: dict[frozenset[str], Any] = {}
+
+
+def _by_id(cache: dict[frozenset[str], Any], caller: Caller, build: Any) -> Any:
+    levels = frozenset(v.value for v in visible_levels(caller))
+    stmt = cache.get(levels)
+    if stmt is None:
+        stmt = cache[levels] = build().where(Case.id == bindparam("case_id"), visible(caller, Case.visibility))
+    return stmt
+
+
 async def read_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> CaseViewRow:
-    stmt = _read_cases().where(Case.id == case_id, visible(caller, Case.visibility))
-    row = (await (await session.connection()).execute(stmt)).first()
+    stmt = _by_id(_ONE_CASE, caller, _read_cases)
+    row = (await (await session.connection()).execute(stmt, {"case_id": case_id})).first()
     if row is None:
         raise NotFound(detail="No such case.")
     return _view(row)
@@ -164,8 +179,8 @@ async def read_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -
 
 async def case_version(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> int | None:
     """The current version (ETag) of a case the caller may see, without reading the case."""
-    stmt = select(Case.__table__.c.version).where(Case.id == case_id, visible(caller, Case.visibility))
-    version: int | None = (await (await session.connection()).execute(stmt)).scalar()
+    stmt = _by_id(_VERSION, caller, lambda: select(Case.__table__.c.version))
+    version: int | None = (await (await session.connection()).execute(stmt, {"case_id": case_id})).scalar()
     return version
 
 
