@@ -17,3 +17,57 @@ test('the timeline draws one period bar per case, coloured by wave, each a link 
   await tlatelli.click();
   await expect(page.getByRole('heading', { level: 1, name: 'Tlatelli' })).toBeVisible();
 });
+
+test('the network around the federal investigation: its 27 cases; choosing a case adds its school; edge filters', async ({ page }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Investigaciones' }).click();
+  await page.getByTestId('proceedings-table').locator('tbody tr').first().getByRole('link').click();
+  await page.getByRole('link', { name: 'Ver red' }).click();
+  await expect(page).toHaveURL(/\/red\?center=proceeding%3A/);
+  const graph = page.getByTestId('network-graph');
+  const nodes = graph.getByTestId('network-node');
+  await expect(graph.locator('[data-kind="proceeding"]')).toHaveCount(1);
+  await expect(graph.locator('[data-kind="case"]')).toHaveCount(27);
+  await expect(graph.locator('[data-testid="network-edge"][data-kind="same_proceeding"]')).toHaveCount(27);
+  // The same nodes as a table, for keyboard and screen-reader users.
+  await expect(page.getByTestId('network-table').locator('tbody tr')).toHaveCount(await nodes.count());
+
+  // A click on a case shows it in the panel and brings in its own connections: its school.
+  const before = await nodes.count();
+  await graph.locator('[data-kind="case"]', { hasText: 'Tlatelli' }).click();
+  await expect(page.getByTestId('network-selected')).toContainText('Tlatelli');
+  await expect(graph.locator('[data-kind="institution"]', { hasText: 'Tlatelli' })).toHaveCount(1);
+  expect(await nodes.count()).toBeGreaterThan(before);
+  await expect(page.getByTestId('network-selected').getByRole('link', { name: 'Abrir su página' })).toHaveAttribute('href', /^\/cases\//);
+
+  // Hiding the "same proceeding" edges leaves the center alone; showing them again brings all back.
+  const count = await nodes.count();
+  await page.getByRole('checkbox', { name: /Mismo procedimiento/ }).uncheck();
+  await expect(nodes).toHaveCount(1);
+  await page.getByRole('checkbox', { name: /Mismo procedimiento/ }).check();
+  await expect(nodes).toHaveCount(count);
+  await page.locator('.grid-network').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await screenshot(page, 'network', { fullPage: false });
+});
+
+test('a case page lists its similar cases with the score and the reasons in words, and links to them', async ({ page }) => {
+  await login(page);
+  await page.goto('/cases?sort=report_number');
+  await page.getByRole('link', { name: 'Tlatelli' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Tlatelli' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Casos similares' })).toBeVisible();
+  const items = page.getByTestId('similar-cases').locator(':scope > li');
+  await expect(items.first()).toBeVisible();
+  // The other private school in Morelos: same state, same sector.
+  const oakwood = items.filter({ hasText: 'Colegio Oakwood' });
+  await expect(oakwood.locator('[data-reason="same_state"]')).toContainText('Mismo estado: Morelos');
+  await expect(oakwood.locator('[data-reason="sector"]')).toContainText('Mismo sector: Privada');
+  await expect(oakwood).toContainText(/Puntuación \d/);
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(oakwood.locator('[data-reason="same_state"]')).toContainText('Same state: Morelos');
+  await page.getByRole('button', { name: 'Español' }).click();
+  await page.getByTestId('similar-cases').evaluate((el) => el.closest('section')?.scrollIntoView({ block: 'start' }));
+  await screenshot(page, 'case-similar', { fullPage: false });
+  await oakwood.getByRole('link', { name: 'Colegio Oakwood' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Colegio Oakwood' })).toBeVisible();
+});

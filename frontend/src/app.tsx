@@ -33,6 +33,7 @@ const proceedingDetail: Loader = () => import('./pages/ProceedingDetail');
 const admin: Loader = () => import('./pages/Admin');
 const publicPage: Loader = () => import('./pages/Public');
 const timeline: Loader = () => import('./pages/Timeline');
+const network: Loader = () => import('./pages/Network');
 
 /** Pages anyone may see, logged in or not. */
 const PUBLIC_PATHS = new Set(['/publico']);
@@ -52,6 +53,7 @@ const ROUTES: [string, Loader][] = [
   ['/investigations', investigations],
   ['/investigations/:id', proceedingDetail],
   ['/linea-de-tiempo', timeline],
+  ['/red', network],
   ['/admin', admin],
   ['/admin/:tab', admin],
   ['/admin/:tab/:id', admin],
@@ -202,6 +204,7 @@ function Shell({ path, children }: { path: string; children: preact.ComponentChi
     ['/court-orders', t('nav.court_orders')],
     ['/investigations', t('nav.investigations')],
     ['/linea-de-tiempo', t('nav.timeline')],
+    ['/red', t('nav.network')],
   ];
   if (isAdmin(session)) nav.push(['/admin', t('nav.admin')]);
   const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));

@@ -49,6 +49,9 @@ describe('i18n completeness', () => {
       Role: 'role',
       ObligationKind: 'obligation_kind',
       Scope: 'scope',
+      ReasonKind: 'reason',
+      NodeKind: 'node_kind',
+      EdgeKind: 'edge_kind',
     };
     for (const [schemaName, group] of Object.entries(groups)) {
       const values = enumOf(schemaName);

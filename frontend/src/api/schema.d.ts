@@ -104,6 +104,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/institutions/queries/employing-named": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schools Employing Named
+         * @description Schools where someone named in a case, and not tried (named, accused or bound over), holds a post
+         *     today (an assignment with no end date).
+         */
+        get: operations["schools_employing_named_api_v1_institutions_queries_employing_named_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/institutions/queries/shared-appointing-authority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared Appointing Authority
+         * @description Appointing authorities behind staff posts at two or more institutions, with those posts.
+         */
+        get: operations["shared_appointing_authority_api_v1_institutions_queries_shared_appointing_authority_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/institutions": {
         parameters: {
             query?: never;
@@ -211,6 +252,52 @@ export interface paths {
         post?: never;
         /** Delete Link */
         delete: operations["delete_link_api_v1_cases__case_id__links__link_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Similar Cases
+         * @description Similar cases: other cases ranked by a documented score, each with the reasons it matched.
+         *
+         *     The score of a case C against the case T asked about is the sum of the weights of its reasons:
+         *
+         *     - `pattern`: every pattern T and C share weighs its rarity, `ln(N / n_p)`, where N is the number of cases the
+         *       caller may see and n_p how many of them show the pattern. A pattern seen in 1 % of cases weighs 4.6; one in
+         *       half of them 0.7; one in all of them nothing. A coincidence is worth what it is rare.
+         *     - `proceeding`: every proceeding (the caller may see) about both cases weighs `ln(N / n)`, n the visible
+         *       cases it is about: the justice system already treats them together, and a proceeding about two cases is
+         *       rarer than any pattern.
+         *     - `authority`: every authority both cases trace back to, either the authority of a proceeding about each
+         *       case or the parent authority (supervision, appointing authority) of both schools, weighs `ln(N / n)`, n the
+         *       visible cases that trace back to it: a state prosecutor in charge of everything says little, a school
+         *       supervision over a handful of schools says a lot. A shared proceeding also shares its authority; both count.
+         *     - `period`: overlapping periods (year_start..year_end, an open end meaning the start year) weigh
+         *       `PERIOD_WEIGHT` * overlapping years / years the two periods span together (1.5 for the same period).
+         *     - `same_state` weighs `SAME_STATE_WEIGHT` (1.0); otherwise `neighbouring_state`, states with a land border
+         *       (`state_borders`), `NEIGHBOURING_STATE_WEIGHT` (0.5).
+         *     - `sector` (`SECTOR_WEIGHT`, 0.5) and `level` (`LEVEL_WEIGHT`, 0.75: four levels tell apart more than two
+         *       sectors), of both schools, when both are known and equal.
+         *
+         *     Only cases, proceedings, schools and authorities the caller may see take part, in the counts N and n too:
+         *     a weight never reveals how many records the caller may not see, and a reason never cites one.
+         *
+         *     `reasons_for` is the rule in Python, plain and tested directly; `score_sql` computes the same score for every
+         *     visible case in one statement to rank them (tests check that both agree), and `reasons_for` explains the
+         *     ones ranked first.
+         */
+        get: operations["similar_cases_api_v1_cases__case_id__similar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -709,6 +796,124 @@ export interface paths {
         patch: operations["update_measure_api_v1_measures__measure_id__patch"];
         trace?: never;
     };
+    "/api/v1/persons/queries/multiple-schools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Persons At Multiple Schools
+         * @description Persons who held posts at more than one documented school (a school with at least one case), with
+         *     those schools, their cases and the posts.
+         */
+        get: operations["persons_at_multiple_schools_api_v1_persons_queries_multiple_schools_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Persons */
+        get: operations["list_persons_api_v1_persons_get"];
+        put?: never;
+        /** Create Person */
+        post: operations["create_person_api_v1_persons_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Person */
+        get: operations["get_person_api_v1_persons__person_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Person */
+        delete: operations["delete_person_api_v1_persons__person_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Person */
+        patch: operations["update_person_api_v1_persons__person_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Assignments
+         * @description The person's posts across institutions over time.
+         */
+        get: operations["list_assignments_api_v1_persons__person_id__assignments_get"];
+        put?: never;
+        /** Create Assignment */
+        post: operations["create_assignment_api_v1_persons__person_id__assignments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Assignment */
+        delete: operations["delete_assignment_api_v1_persons__person_id__assignments__assignment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Assignment */
+        patch: operations["update_assignment_api_v1_persons__person_id__assignments__assignment_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Network
+         * @description The records connected to `center`, breadth-first, as far as the caller may see them: a person of
+         *     interest (and any edge touching one) only for admins and editors.
+         */
+        get: operations["get_network_api_v1_network_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -1095,6 +1300,108 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** AssignmentCreate */
+        AssignmentCreate: {
+            /**
+             * Institution Id
+             * Format: uuid
+             * @description Where the person held the post
+             */
+            institution_id: string;
+            role: components["schemas"]["StaffRole"];
+            /**
+             * Role Detail
+             * @example docente de tercero de preescolar
+             */
+            role_detail?: string | null;
+            /** @description Null when unknown */
+            started_on?: components["schemas"]["DocumentaryDate"] | null;
+            /** @description Null while the person still holds the post; not before started_on */
+            ended_on?: components["schemas"]["DocumentaryDate"] | null;
+            /**
+             * Appointed How
+             * @description How the person was appointed
+             */
+            appointed_how?: string | null;
+            /**
+             * Appointed By Id
+             * @description The appointing authority (an institution)
+             */
+            appointed_by_id?: string | null;
+            /**
+             * Appointed By Name
+             * @description Who appointed the person, when not a recorded institution
+             */
+            appointed_by_name?: string | null;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /**
+             * Person Id
+             * Format: uuid
+             */
+            person_id: string;
+            /**
+             * Institution Id
+             * Format: uuid
+             */
+            institution_id: string;
+            role: components["schemas"]["StaffRole"];
+            /** Role Detail */
+            role_detail: string | null;
+            started_on: components["schemas"]["DocumentaryDate"] | null;
+            ended_on: components["schemas"]["DocumentaryDate"] | null;
+            /**
+             * Current
+             * @description Whether the person still holds the post (no end date)
+             */
+            current: boolean;
+            /** Appointed How */
+            appointed_how: string | null;
+            /** Appointed By Id */
+            appointed_by_id: string | null;
+            /** Appointed By Name */
+            appointed_by_name: string | null;
+        };
+        /**
+         * AssignmentUpdate
+         * @description Only the fields sent change.
+         */
+        AssignmentUpdate: {
+            /**
+             * Institution Id
+             * Format: uuid
+             */
+            institution_id?: string;
+            role?: components["schemas"]["StaffRole"];
+            /** Role Detail */
+            role_detail?: string | null;
+            started_on?: components["schemas"]["DocumentaryDate"] | null;
+            ended_on?: components["schemas"]["DocumentaryDate"] | null;
+            /** Appointed How */
+            appointed_how?: string | null;
+            /** Appointed By Id */
+            appointed_by_id?: string | null;
+            /** Appointed By Name */
+            appointed_by_name?: string | null;
         };
         /** AuditEventOut */
         AuditEventOut: {
@@ -1748,6 +2055,54 @@ export interface components {
             /** @default day */
             precision: components["schemas"]["DatePrecision"];
         };
+        /**
+         * EdgeKind
+         * @enum {string}
+         */
+        EdgeKind: "case_link" | "same_school" | "same_person" | "same_proceeding" | "order_from_proceeding";
+        /** EdgeOut */
+        EdgeOut: {
+            /**
+             * Id
+             * @description `{kind}:{source}->{target}`
+             */
+            id: string;
+            /**
+             * Source
+             * @description A node id
+             */
+            source: string;
+            /**
+             * Target
+             * @description A node id
+             */
+            target: string;
+            kind: components["schemas"]["EdgeKind"];
+            /**
+             * Label
+             * @description e.g. the link's reasons, or the person's posts and years
+             */
+            label: string | null;
+        };
+        /**
+         * EmployingNamedItem
+         * @description A school where someone named in a case, and not tried, holds a post today.
+         */
+        EmployingNamedItem: {
+            institution: components["schemas"]["InstitutionRef"];
+            /** Persons */
+            persons: components["schemas"]["PersonRef"][];
+            /**
+             * Assignments
+             * @description Their current posts there
+             */
+            assignments: components["schemas"]["AssignmentOut"][];
+            /**
+             * Case Ids
+             * @description The cases they are named in
+             */
+            case_ids: string[];
+        };
         /** EvidenceOut */
         EvidenceOut: {
             /**
@@ -1898,6 +2253,19 @@ export interface components {
              */
             internal_notes?: string | null;
         };
+        /** InstitutionRef */
+        InstitutionRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["InstitutionKind"];
+            /** State */
+            state: string | null;
+        };
         /**
          * InstitutionUpdate
          * @description Only the fields sent change; `former_names`, when sent, replaces the whole list.
@@ -1927,6 +2295,12 @@ export interface components {
          * @enum {string}
          */
         Lang: "es" | "en";
+        /**
+         * LegalSituation
+         * @description Where the person stands before the law. Only a conviction is a finding of guilt.
+         * @enum {string}
+         */
+        LegalSituation: "named" | "accused" | "bound_over" | "convicted" | "acquitted";
         /**
          * LegalStatus
          * @enum {string}
@@ -2087,6 +2461,69 @@ export interface components {
              */
             to: string;
         };
+        /**
+         * MultipleSchoolsItem
+         * @description A person who held posts at more than one documented school (a school with at least one case).
+         */
+        MultipleSchoolsItem: {
+            person: components["schemas"]["PersonRef"];
+            /** Schools */
+            schools: components["schemas"]["SchoolRef"][];
+            /**
+             * Assignments
+             * @description The posts at those schools: why the person is listed
+             */
+            assignments: components["schemas"]["AssignmentOut"][];
+        };
+        /** NetworkOut */
+        NetworkOut: {
+            /** Center */
+            center: string;
+            /** Depth */
+            depth: number;
+            /**
+             * Nodes
+             * @description The center first, then in the order they were reached
+             */
+            nodes: components["schemas"]["NodeOut"][];
+            /** Edges */
+            edges: components["schemas"]["EdgeOut"][];
+            /**
+             * Truncated
+             * @description Whether `limit` cut nodes off
+             */
+            truncated: boolean;
+        };
+        /**
+         * NodeKind
+         * @enum {string}
+         */
+        NodeKind: "case" | "institution" | "person" | "proceeding" | "court_order";
+        /** NodeOut */
+        NodeOut: {
+            /**
+             * Id
+             * @description `{kind}:{record_id}`
+             * @example case:0b7c6d1e-8f5a-4c2b-9e0d-1a2b3c4d5e6f
+             */
+            id: string;
+            kind: components["schemas"]["NodeKind"];
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /**
+             * Label
+             * @description A short title or name
+             */
+            label: string;
+            /**
+             * Detail
+             * @description A short human-readable line, e.g. `MX-CMX · 2018`
+             */
+            detail: string | null;
+        };
         /** ObligationCreate */
         ObligationCreate: {
             /** Number */
@@ -2225,6 +2662,16 @@ export interface components {
             /** Days Late */
             days_late: number;
         };
+        /** Page[AssignmentOut] */
+        Page_AssignmentOut_: {
+            /** Items */
+            items: components["schemas"]["AssignmentOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[AuditEventOut] */
         Page_AuditEventOut_: {
             /** Items */
@@ -2275,6 +2722,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[EmployingNamedItem] */
+        Page_EmployingNamedItem_: {
+            /** Items */
+            items: components["schemas"]["EmployingNamedItem"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[EvidenceOut] */
         Page_EvidenceOut_: {
             /** Items */
@@ -2305,6 +2762,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[MultipleSchoolsItem] */
+        Page_MultipleSchoolsItem_: {
+            /** Items */
+            items: components["schemas"]["MultipleSchoolsItem"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[ObligationOut] */
         Page_ObligationOut_: {
             /** Items */
@@ -2325,6 +2792,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[PersonOut] */
+        Page_PersonOut_: {
+            /** Items */
+            items: components["schemas"]["PersonOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[ProceedingOut] */
         Page_ProceedingOut_: {
             /** Items */
@@ -2339,6 +2816,16 @@ export interface components {
         Page_PublicCase_: {
             /** Items */
             items: components["schemas"]["PublicCase"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[SharedAuthorityItem] */
+        Page_SharedAuthorityItem_: {
+            /** Items */
+            items: components["schemas"]["SharedAuthorityItem"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last page.
@@ -2419,6 +2906,98 @@ export interface components {
          * @enum {string}
          */
         Pattern: "multiple_aggressors" | "group_victimization" | "children_forced_to_harm_each_other" | "cameras_or_recording" | "costumes" | "sedation" | "other_children_asleep" | "on_campus_residence" | "covered_windows" | "staff_from_management_to_maintenance" | "assault_in_bathrooms" | "assault_in_office";
+        /** PersonCreate */
+        PersonCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Aliases
+             * @description Other names the person is known by
+             */
+            aliases?: string[];
+            /**
+             * @description named (señalada), accused (imputada), bound_over (vinculada a proceso), convicted (sentenciada) or acquitted (absuelta). Only a conviction is a finding of guilt.
+             * @default named
+             */
+            legal_situation: components["schemas"]["LegalSituation"];
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Case Ids
+             * @description The cases the person is named in
+             */
+            case_ids?: string[];
+            /**
+             * Proceeding Ids
+             * @description The proceedings the person is named in
+             */
+            proceeding_ids?: string[];
+        };
+        /**
+         * PersonOut
+         * @description A person of interest ("persona señalada"). Read only by admins and editors; every read is audited.
+         */
+        PersonOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Name */
+            name: string;
+            /** Aliases */
+            aliases: string[];
+            legal_situation: components["schemas"]["LegalSituation"];
+            /** Notes */
+            notes: string | null;
+            /** @description Always `restricted` */
+            visibility: components["schemas"]["Visibility"];
+            /** Case Ids */
+            case_ids: string[];
+            /** Proceeding Ids */
+            proceeding_ids: string[];
+        };
+        /** PersonRef */
+        PersonRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            legal_situation: components["schemas"]["LegalSituation"];
+        };
+        /**
+         * PersonUpdate
+         * @description Only the fields sent change; `case_ids` and `proceeding_ids`, when sent, replace the lists.
+         */
+        PersonUpdate: {
+            /** Name */
+            name?: string;
+            /** Aliases */
+            aliases?: string[];
+            /** @description named (señalada), accused (imputada), bound_over (vinculada a proceso), convicted (sentenciada) or acquitted (absuelta). Only a conviction is a finding of guilt. */
+            legal_situation?: components["schemas"]["LegalSituation"];
+            /** Notes */
+            notes?: string | null;
+            /** Case Ids */
+            case_ids?: string[];
+            /** Proceeding Ids */
+            proceeding_ids?: string[];
+        };
         /**
          * Problem
          * @description RFC 9457 problem details, as every error is answered.
@@ -2734,6 +3313,11 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * ReasonKind
+         * @enum {string}
+         */
+        ReasonKind: "pattern" | "proceeding" | "authority" | "period" | "same_state" | "neighbouring_state" | "sector" | "level";
+        /**
          * Role
          * @enum {string}
          */
@@ -2743,6 +3327,24 @@ export interface components {
          * @enum {string}
          */
         SchoolLevel: "preschool" | "primary" | "secondary" | "other";
+        /** SchoolRef */
+        SchoolRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["InstitutionKind"];
+            /** State */
+            state: string | null;
+            /**
+             * Case Ids
+             * @description The documented cases at this school
+             */
+            case_ids: string[];
+        };
         /**
          * Scope
          * @enum {string}
@@ -2785,6 +3387,87 @@ export interface components {
          * @enum {string}
          */
         Sector: "public" | "private";
+        /**
+         * SharedAuthorityItem
+         * @description An appointing authority behind posts at two or more institutions.
+         */
+        SharedAuthorityItem: {
+            authority: components["schemas"]["InstitutionRef"];
+            /** Institutions */
+            institutions: components["schemas"]["InstitutionRef"][];
+            /** Persons */
+            persons: components["schemas"]["PersonRef"][];
+            /**
+             * Assignments
+             * @description The appointments it made
+             */
+            assignments: components["schemas"]["AssignmentOut"][];
+        };
+        /** SimilarCaseOut */
+        SimilarCaseOut: {
+            case: components["schemas"]["SimilarCaseSummary"];
+            /**
+             * Score
+             * @description The sum of the reasons' weights
+             */
+            score: number;
+            /** Reasons */
+            reasons: components["schemas"]["SimilarityReason"][];
+        };
+        /** SimilarCaseSummary */
+        SimilarCaseSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * State
+             * @description ISO 3166-2 code, e.g. MX-CMX
+             */
+            state: string;
+            /** Year Start */
+            year_start: number;
+            /** Year End */
+            year_end: number | null;
+            /** Report Wave */
+            report_wave: number | null;
+            /** @description The school's, if the caller may see the school */
+            sector: components["schemas"]["Sector"] | null;
+            /** @description The school's, if the caller may see the school */
+            level: components["schemas"]["SchoolLevel"] | null;
+        };
+        /** SimilarCasesOut */
+        SimilarCasesOut: {
+            /**
+             * Case Id
+             * Format: uuid
+             */
+            case_id: string;
+            /** Items */
+            items: components["schemas"]["SimilarCaseOut"][];
+        };
+        /** SimilarityReason */
+        SimilarityReason: {
+            kind: components["schemas"]["ReasonKind"];
+            /**
+             * Weight
+             * @description This reason's part of the score
+             */
+            weight: number;
+            /**
+             * Values
+             * @description Codes: pattern codes, state ISO codes, years as 2018-2019, school sector or level, proceeding or authority ids
+             */
+            values: string[];
+            /**
+             * Detail
+             * @description A sentence in Spanish
+             */
+            detail: string;
+        };
         /** SourceIn */
         SourceIn: {
             kind: components["schemas"]["SourceKind"];
@@ -2811,6 +3494,11 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /**
+         * StaffRole
+         * @enum {string}
+         */
+        StaffRole: "teacher" | "director" | "maintenance" | "other";
         /** StatItem */
         StatItem: {
             /**
@@ -3343,6 +4031,158 @@ export interface operations {
             };
             /** @description Credentials lack the right */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schools_employing_named_api_v1_institutions_queries_employing_named_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+                /** @description Only records changed at or after this instant (RFC 3339) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EmployingNamedItem_"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shared_appointing_authority_api_v1_institutions_queries_shared_appointing_authority_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+                /** @description Only records changed at or after this instant (RFC 3339) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SharedAuthorityItem_"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4646,6 +5486,90 @@ export interface operations {
             };
             /** @description If-Match is required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    similar_cases_api_v1_cases__case_id__similar_get: {
+        parameters: {
+            query?: {
+                /** @description How many similar cases, best first */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarCasesOut"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8302,6 +9226,1046 @@ export interface operations {
             };
             /** @description If-Match is required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    persons_at_multiple_schools_api_v1_persons_queries_multiple_schools_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+                /** @description Only records changed at or after this instant (RFC 3339) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MultipleSchoolsItem_"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_persons_api_v1_persons_get: {
+        parameters: {
+            query?: {
+                legal_situation?: components["schemas"]["LegalSituation"] | null;
+                /** @description Persons named in this case */
+                case_id?: string | null;
+                /** @description Persons who held a post there */
+                institution_id?: string | null;
+                /** @description Part of the name or an alias */
+                q?: string | null;
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+                /** @description Only records changed at or after this instant (RFC 3339) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page, as JSON or CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PersonOut_"];
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_person_api_v1_persons_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry safely: the same key and body return the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_person_api_v1_persons__person_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_person_api_v1_persons__person_id__delete: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read */
+                "if-match": string;
+            };
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The If-Match version is stale; nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_person_api_v1_persons__person_id__patch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read */
+                "if-match": string;
+            };
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The If-Match version is stale; nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_assignments_api_v1_persons__person_id__assignments_get: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+                /** @description Only records changed at or after this instant (RFC 3339) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page, as JSON or CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssignmentOut_"];
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_assignment_api_v1_persons__person_id__assignments_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry safely: the same key and body return the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_assignment_api_v1_persons__person_id__assignments__assignment_id__delete: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read */
+                "if-match": string;
+            };
+            path: {
+                person_id: string;
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The If-Match version is stale; nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_assignment_api_v1_persons__person_id__assignments__assignment_id__patch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version you read */
+                "if-match": string;
+            };
+            path: {
+                person_id: string;
+                assignment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The If-Match version is stale; nothing changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_network_api_v1_network_get: {
+        parameters: {
+            query: {
+                /** @description The record to start from, `{kind}:{uuid}`: case, institution, person, proceeding or court_order */
+                center: string;
+                /** @description How many steps from the center */
+                depth?: number;
+                /** @description Follow only these kinds of edge (repeat the parameter); default all */
+                edge_types?: components["schemas"]["EdgeKind"][] | null;
+                /** @description At most this many nodes; `truncated` says if it cut */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkOut"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Credentials lack the right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,7 +18,9 @@ import {
   splitErrors,
   useAsync,
 } from '../components/ui';
-import { LINK_REASONS, loadReference } from '../data';
+import { NetworkLink } from '../components/network-link';
+import { describeReason, formatScore } from '../connections/similar';
+import { LINK_REASONS, type Reference, loadReference } from '../data';
 import { type DocumentaryDate, formatDateTime, formatDocumentaryDate, formatNumber, formatPeriod } from '../format';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
@@ -95,11 +97,14 @@ export default function CaseDetail({ params }: PageProps) {
         title={c.title}
         subtitle={`${ref.stateName(c.state)} · ${formatPeriod(c.year_start, c.year_end)}${c.sector ? ` · ${l('sector', c.sector)}` : ''}`}
         actions={
-          writer ? (
-            <ButtonLink href={`/cases/${c.id}/edit`} variant="primary">
-              {t('common.edit')}
-            </ButtonLink>
-          ) : undefined
+          <>
+            <NetworkLink kind="case" id={c.id} />
+            {writer && (
+              <ButtonLink href={`/cases/${c.id}/edit`} variant="primary">
+                {t('common.edit')}
+              </ButtonLink>
+            )}
+          </>
         }
       />
       <div class="grid-detail">
@@ -189,6 +194,8 @@ export default function CaseDetail({ params }: PageProps) {
             )}
           </Section>
 
+          <SimilarCases caseId={c.id} proceedings={proceedings ?? []} ref={ref} />
+
           <Section title={t('case.proceedings')}>
             {proceedings === null ? (
               <Empty>{t('case.proceedings_unavailable')}</Empty>
@@ -247,6 +254,75 @@ export default function CaseDetail({ params }: PageProps) {
         </div>
       </div>
     </>
+  );
+}
+
+/** Other cases ranked by what they share with this one, each with its reasons. */
+function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceedings: Proceeding[]; ref: Reference }) {
+  const i18n = useI18n();
+  const { t, l, locale } = i18n;
+  const similar = useAsync(
+    () => api.GET('/api/v1/cases/{case_id}/similar', { params: { path: { case_id: caseId }, query: { limit: 10 } } }).then(must),
+    [caseId],
+  );
+  const names = {
+    state: (code: string) => ref.stateName(code),
+    institution: (id: string) => ref.institutions.find((x) => x.id === id)?.name ?? null,
+    proceeding: (id: string) => proceedings.find((p) => p.id === id)?.title ?? null,
+  };
+  return (
+    <Section title={t('similar.title')}>
+      <p class="card-intro">{t('similar.intro')}</p>
+      {similar.error ? (
+        <ErrorNotice error={similar.error} />
+      ) : similar.data === undefined ? (
+        <Loading />
+      ) : similar.data.items.length === 0 ? (
+        <Empty>{t('similar.none')}</Empty>
+      ) : (
+        <ol class="similar" data-testid="similar-cases">
+          {similar.data.items.map((item) => (
+            <li key={item.case.id}>
+              <div class="similar-head">
+                <Link href={`/cases/${item.case.id}`}>{item.case.title}</Link>
+                <span class="similar-score">
+                  <span class="similar-score-label">{t('similar.score')}</span> {formatScore(item.score, locale)}
+                </span>
+              </div>
+              <p class="meta">
+                {[
+                  ref.stateName(item.case.state),
+                  formatPeriod(item.case.year_start, item.case.year_end),
+                  item.case.sector ? l('sector', item.case.sector) : null,
+                  item.case.level ? l('level', item.case.level) : null,
+                  item.case.report_wave ? t('case.wave_n', { n: item.case.report_wave }) : null,
+                ]
+                  .filter(Boolean)
+                  .join(' · ')}
+              </p>
+              <ul class="similar-reasons" aria-label={t('similar.reasons')}>
+                {item.reasons.map((reason) => {
+                  const r = describeReason(reason, i18n, names);
+                  return (
+                    <li key={r.kind} title={r.detail} data-reason={r.kind}>
+                      <span class="reason-label">{r.label}</span>
+                      {r.values.length > 0 && ': '}
+                      {r.values.map((v, idx) => (
+                        <span key={idx}>
+                          {idx > 0 && ', '}
+                          {v.href ? <Link href={v.href}>{v.text}</Link> : v.text}
+                        </span>
+                      ))}{' '}
+                      <span class="meta">(+{formatScore(r.weight, locale)})</span>
+                    </li>
+                  );
+                })}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Section>
   );
 }
 

@@ -1,6 +1,7 @@
 import { allPages, api, ApiError, must } from '../api/client';
 import type { PageProps } from '../app';
 import { ComplianceBar, EvidenceItem, scheduleText } from '../components/domain';
+import { NetworkLink } from '../components/network-link';
 import { Badge, ComplianceBadge, DocDate, Empty, ErrorNotice, Facts, Loading, PageHeader, Section, useAsync } from '../components/ui';
 import { loadReference } from '../data';
 import { formatDate } from '../format';
@@ -33,7 +34,7 @@ export default function CourtOrderDetail({ params }: PageProps) {
 
   return (
     <>
-      <PageHeader back={{ href: '/court-orders', label: t('court_orders.title') }} eyebrow={t('court_order.eyebrow')} title={order.title} />
+      <PageHeader back={{ href: '/court-orders', label: t('court_orders.title') }} eyebrow={t('court_order.eyebrow')} title={order.title} actions={<NetworkLink kind="court_order" id={order.id} />} />
       <div class="grid-detail">
         <div class="stack">
           <Section title={t('court_order.compliance')}>

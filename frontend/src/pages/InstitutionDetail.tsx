@@ -1,5 +1,6 @@
 import { allPages, api, must } from '../api/client';
 import type { PageProps } from '../app';
+import { NetworkLink } from '../components/network-link';
 import { ComplianceBadge, DocDate, Empty, ErrorNotice, Facts, Loading, PageHeader, Section, useAsync } from '../components/ui';
 import { COMPLIANCE, loadReference } from '../data';
 import { formatDate, formatNumber, formatPeriod } from '../format';
@@ -32,6 +33,7 @@ export default function InstitutionDetail({ params }: PageProps) {
         back={{ href: '/institutions', label: t('institutions.title') }}
         eyebrow={l('institution_kind', inst.kind)}
         title={inst.name}
+        actions={<NetworkLink kind="institution" id={inst.id} />}
         subtitle={[inst.municipality, inst.state ? ref.stateName(inst.state) : null].filter(Boolean).join(', ') || undefined}
       />
       <div class="grid-detail">

@@ -1,5 +1,6 @@
 import { allPages, api, must } from '../api/client';
 import type { PageProps } from '../app';
+import { NetworkLink } from '../components/network-link';
 import { Badge, DocDate, Empty, ErrorNotice, Facts, Loading, Notice, PageHeader, Section, useAsync } from '../components/ui';
 import { loadReference } from '../data';
 import { formatNumber } from '../format';
@@ -46,7 +47,7 @@ export default function ProceedingDetail({ params }: PageProps) {
 
   return (
     <>
-      <PageHeader back={{ href: '/investigations', label: t('investigations.title') }} eyebrow={l('proceeding_kind', p.kind)} title={p.title} subtitle={p.file_number ?? undefined} />
+      <PageHeader back={{ href: '/investigations', label: t('investigations.title') }} eyebrow={l('proceeding_kind', p.kind)} title={p.title} subtitle={p.file_number ?? undefined} actions={<NetworkLink kind="proceeding" id={p.id} />} />
       <div class="grid-detail">
         <div class="stack">
           <Section title={t('proceeding.measures')}>
