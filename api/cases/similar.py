@@ -48,7 +48,8 @@ NEIGHBOURING_STATE_WEIGHT = 0.5
 SECTOR_WEIGHT = 0.5
 LEVEL_WEIGHT = 0.75
 
-# Weights and scores are given with this many decimals, and ranked by the rounded score, then by id.
+# Weights and scores are given with this many decimals, and ranked by the rounded score, then by id (the
+# statement ranks by thousandths).
 DECIMALS = 3
 
 
@@ -295,10 +296,11 @@ same_level AS MATERIALIZED (
     WHERE level = CAST(:level AS varchar) AND visibility = ANY (CAST(:levels AS varchar[]))
 ),
 top AS (
-    SELECT c.id, c.title, c.state, c.year_start, c.year_end, c.report_wave, c.institution_id, c.patterns,
-           round((
+    SELECT c.id,
+           round(CAST(1000 * (
                {score}
-               + coalesce(CAST(sh.weight ->> CAST(c.id AS text) AS float8), 0)
+               + CASE WHEN c.id IN (SELECT case_id FROM links)
+                      THEN coalesce(CAST(sh.weight ->> CAST(c.id AS text) AS float8), 0) ELSE 0 END
                + CASE WHEN greatest(c.year_start, CAST(:year_start AS int))
                            <= least(coalesce(c.year_end, c.year_start), CAST(:year_end AS int))
                       THEN CAST(:period_weight AS float8)
@@ -315,22 +317,23 @@ top AS (
                       THEN CAST(:sector_weight AS float8) ELSE 0 END
                + CASE WHEN c.institution_id IN (SELECT id FROM same_level)
                       THEN CAST(:level_weight AS float8) ELSE 0 END
-           )::numeric, CAST(:decimals AS int)) AS score
+           ) AS float8)) AS millis
     FROM cases c, weights w, shared sh
     WHERE c.visibility = ANY (CAST(:levels AS varchar[])) AND c.id <> CAST(:id AS uuid)
-    ORDER BY score DESC, c.id
+    ORDER BY millis DESC, c.id
     LIMIT CAST(:limit AS int)
 )
-SELECT top.*,
-       s.sector, s.level,
-       top.state IN (SELECT neighbour FROM neighbours) AS neighbour,
-       sh.records -> CAST(top.id AS text) AS records,
+SELECT c.id, c.title, c.state, c.year_start, c.year_end, c.report_wave, c.patterns, s.sector, s.level,
+       top.millis / 1000 AS score,
+       c.state IN (SELECT neighbour FROM neighbours) AS neighbour,
+       sh.records -> CAST(c.id AS text) AS records,
        w.weights AS pattern_weights
 FROM top
+JOIN cases c ON c.id = top.id
 CROSS JOIN weights w
 CROSS JOIN shared sh
-LEFT JOIN institutions s ON s.id = top.institution_id AND s.visibility = ANY (CAST(:levels AS varchar[]))
-ORDER BY top.score DESC, top.id
+LEFT JOIN institutions s ON s.id = c.institution_id AND s.visibility = ANY (CAST(:levels AS varchar[]))
+ORDER BY top.millis DESC, top.id
 """  # noqa: S608 (only placeholders are written in)
 
 
@@ -376,7 +379,6 @@ def score_parameters(case_id: uuid.UUID, levels: list[str], target: RowMapping, 
         "neighbouring_state_weight": NEIGHBOURING_STATE_WEIGHT,
         "sector_weight": SECTOR_WEIGHT,
         "level_weight": LEVEL_WEIGHT,
-        "decimals": DECIMALS,
         "limit": limit,
     }
 
