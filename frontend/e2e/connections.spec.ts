@@ -18,14 +18,26 @@ test('the timeline draws one period bar per case, coloured by wave, each a link 
   await expect(page.getByRole('heading', { level: 1, name: 'Tlatelli' })).toBeVisible();
 });
 
-test('the network around the federal investigation: its 27 cases; choosing a case adds its school; edge filters', async ({ page }) => {
+test('the network: from the SEP court order, then around the federal investigation and its 27 cases; a click adds a school; edge filters', async ({ page }) => {
   await login(page);
-  await page.getByRole('link', { name: 'Investigaciones' }).click();
-  await page.getByTestId('proceedings-table').locator('tbody tr').first().getByRole('link').click();
+  // "Ver red" on a court order opens the network centred on it.
+  await page.getByRole('link', { name: 'Sentencias y cumplimiento' }).click();
+  await page.getByRole('link', { name: /Sentencia penal que ordena a la SEP/ }).click();
   await page.getByRole('link', { name: 'Ver red' }).click();
-  await expect(page).toHaveURL(/\/red\?center=proceeding%3A/);
+  await expect(page).toHaveURL(/\/red\?center=court_order%3A/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Red de conexiones' })).toBeVisible();
   const graph = page.getByTestId('network-graph');
   const nodes = graph.getByTestId('network-node');
+  await expect(graph.locator('.node-center[data-kind="court_order"]')).toHaveCount(1);
+  await expect(page.getByTestId('network-selected')).toContainText('Sentencia penal que ordena a la SEP');
+
+  // Re-centred on the federal investigation through the chooser (as "Ver red" on its page does).
+  const chooser = page.getByLabel('Centrar la red en');
+  const investigation = chooser.locator('option', { hasText: 'Carpeta de investigación federal' });
+  await expect(investigation).toHaveCount(1);
+  await chooser.selectOption((await investigation.getAttribute('value'))!);
+  await page.getByRole('button', { name: 'Mostrar' }).click();
+  await expect(page).toHaveURL(/\/red\?center=proceeding%3A/);
   await expect(graph.locator('[data-kind="proceeding"]')).toHaveCount(1);
   await expect(graph.locator('[data-kind="case"]')).toHaveCount(27);
   await expect(graph.locator('[data-testid="network-edge"][data-kind="same_proceeding"]')).toHaveCount(27);

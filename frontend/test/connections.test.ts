@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Graph, type GraphEdge, type GraphNode, mergeGraph, neighbours, networkHref, nodeHref, parseNodeId, shapePath, visibleGraph } from '../src/connections/graph';
+import { type Graph, type GraphEdge, type GraphNode, localDetail, mergeGraph, neighbours, networkHref, nodeHref, parseNodeId, shapePath, visibleGraph } from '../src/connections/graph';
 import { describeReason, formatScore, formatYears } from '../src/connections/similar';
 import { i18nFor } from '../src/i18n';
 import { NO_WAVE_COLOR, WAVE_PALETTE, timelineRows, waveColor, wavesOf, yearDomain, yearTicks } from '../src/connections/timeline';
@@ -114,6 +114,12 @@ describe('network graph', () => {
     expect(nodeHref(order)).toBe(`/court-orders/${U(1)}`);
     expect(nodeHref(person)).toBeNull();
     expect(networkHref('court_order', U(1))).toBe(`/red?center=court_order%3A${U(1)}`);
+  });
+  it("a node's detail names its state and writes its years as a period", () => {
+    const names = (code: string) => ({ 'MX-MOR': 'Morelos' })[code] ?? code;
+    expect(localDetail('MX-MOR · 2007-2018', names)).toBe('Morelos · 2007–2018');
+    expect(localDetail('MX-ZZZ · 2018', names)).toBe('MX-ZZZ · 2018');
+    expect(localDetail(null, names)).toBeNull();
   });
   it('every shape is a closed outline', () => {
     for (const shape of ['circle', 'square', 'diamond', 'triangle', 'hexagon'] as const) expect(shapePath(shape, 10)).toMatch(/^M.*Z$/);

@@ -14,9 +14,9 @@ type SimNode = SimulationNodeDatum & { id: string };
 const RADIUS = 11;
 
 /**
- * Positions for the nodes. Nodes already placed start where they were (and are held there more
- * firmly), new ones start next to a neighbour already placed: an expansion grows the drawing around
- * the clicked node instead of reshuffling it. d3-force's random source is seeded, so the same graph
+ * Positions for the nodes. Nodes already placed start where they were and the simulation restarts
+ * gently; new ones start just outside a neighbour already placed: an expansion grows the drawing
+ * around the clicked node instead of reshuffling it. d3-force's random source is seeded, so the same graph
  * always gets the same layout.
  */
 export function layout(graph: Graph, previous: Map<string, Point>, center: string): Map<string, Point> {
@@ -27,12 +27,16 @@ export function layout(graph: Graph, previous: Map<string, Point>, center: strin
     if (a && !previous.has(e.target) && !placedNeighbour.has(e.target)) placedNeighbour.set(e.target, a);
     if (b && !previous.has(e.source) && !placedNeighbour.has(e.source)) placedNeighbour.set(e.source, b);
   }
+  const middle = previous.get(center) ?? { x: 0, y: 0 };
   const nodes: SimNode[] = graph.nodes.map((n, i) => {
     const known = previous.get(n.id);
     if (known) return { id: n.id, x: known.x, y: known.y };
     const near = placedNeighbour.get(n.id);
-    const angle = i * 2.399963; // the golden angle: new neighbours fan out instead of stacking
-    if (near) return { id: n.id, x: near.x + 40 * Math.cos(angle), y: near.y + 40 * Math.sin(angle) };
+    if (near) {
+      // Outwards, away from the center, fanned by the golden angle so that siblings do not stack.
+      const out = Math.atan2(near.y - middle.y, near.x - middle.x) + ((i * 2.399963) % 1.6) - 0.8;
+      return { id: n.id, x: near.x + 80 * Math.cos(out), y: near.y + 80 * Math.sin(out) };
+    }
     if (n.id === center) return { id: n.id, x: 0, y: 0 };
     return { id: n.id };
   });
@@ -48,7 +52,7 @@ export function layout(graph: Graph, previous: Map<string, Point>, center: strin
     .force('collide', forceCollide(RADIUS * 3.2))
     .force('x', forceX(0).strength(0.04))
     .force('y', forceY(0).strength(0.04))
-    .alpha(fresh ? 1 : 0.5)
+    .alpha(fresh ? 1 : 0.3)
     .stop();
   for (let i = 0; i < 300; i += 1) simulation.tick();
   return new Map(nodes.map((n) => [n.id, { x: n.x ?? 0, y: n.y ?? 0 }]));

@@ -129,6 +129,12 @@ export function visibleGraph(graph: Graph, kinds: ReadonlySet<EdgeKind>, center:
   };
 }
 
+/** A node's detail line with the states' ISO codes (`MX-MOR · 2007-2018`) written as their names. */
+export function localDetail(detail: string | null, stateName: (code: string) => string): string | null {
+  if (detail === null) return null;
+  return detail.replace(/\bMX-[A-Z]{3}\b/g, (code) => stateName(code)).replace(/\b(\d{4})-(\d{4})\b/g, '$1–$2');
+}
+
 /** A node's edges, each with the node at its other end. */
 export function neighbours(graph: Graph, id: string): { edge: GraphEdge; other: GraphNode }[] {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));

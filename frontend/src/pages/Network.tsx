@@ -12,11 +12,13 @@ import {
   type GraphNode,
   NODE_KINDS,
   mergeGraph,
+  localDetail,
   neighbours,
   nodeHref,
   parseNodeId,
   visibleGraph,
 } from '../connections/graph';
+import { loadReference } from '../data';
 import { useI18n } from '../i18n';
 import { Link, navigate, queryString } from '../router';
 
@@ -129,8 +131,11 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
   const [kinds, setKinds] = useState<ReadonlySet<EdgeKind>>(new Set(EDGE_KINDS));
   const [status, setStatus] = useState('');
 
+  const [stateName, setStateName] = useState<(code: string) => string>(() => (code: string) => code);
   useEffect(() => {
     import('../charts/network').then(setCharts, setError);
+    // State names for the nodes' details; without them the ISO codes stay.
+    loadReference().then((ref) => setStateName(() => ref.stateName), () => undefined);
   }, []);
   useEffect(() => {
     fetchNetwork(center, depth).then(
@@ -233,6 +238,7 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
               onExpand={() => void expand(node.id)}
               onSelect={choose}
               centerHere={node.id !== center}
+              stateName={stateName}
             />
           ) : (
             <p class="empty">{t('network.select_hint')}</p>
@@ -240,8 +246,8 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
         </Section>
       </div>
 
-      <Section title={t('network.list_title')} class="table-card">
-        <p>{t('network.list_intro')}</p>
+      <Section title={t('network.list_title')}>
+        <p class="card-intro">{t('network.list_intro')}</p>
         <div class="table-scroll">
           <table class="table" data-testid="network-table">
             <caption class="sr-only">{t('network.list_title')}</caption>
@@ -270,7 +276,7 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
                     <td class="nowrap">
                       <ShapeSwatch kind={x.kind} /> {l('node_kind', x.kind)}
                     </td>
-                    <td>{x.detail ?? '—'}</td>
+                    <td>{localDetail(x.detail, stateName) ?? '—'}</td>
                     <td class="num">{linksOf(x.id)}</td>
                     <td class="actions">
                       <Button
@@ -300,6 +306,7 @@ function SelectedNode({
   onExpand,
   onSelect,
   centerHere,
+  stateName,
 }: {
   node: GraphNode;
   links: ReturnType<typeof neighbours>;
@@ -308,6 +315,7 @@ function SelectedNode({
   onExpand: () => void;
   onSelect: (id: string) => void;
   centerHere: boolean;
+  stateName: (code: string) => string;
 }) {
   const { t, l } = useI18n();
   const href = nodeHref(node);
@@ -315,7 +323,7 @@ function SelectedNode({
     <div data-testid="network-selected">
       <p class="eyebrow">{l('node_kind', node.kind)}</p>
       <h3 class="network-selected-title">{node.label}</h3>
-      {node.detail && <p class="meta">{node.detail}</p>}
+      {node.detail && <p class="meta">{localDetail(node.detail, stateName)}</p>}
       <p class="network-actions">
         {href && <Link href={href}>{t('network.open_page')}</Link>}
         {centerHere && <Link href={`/red${queryString({ center: node.id })}`}>{t('network.center_here')}</Link>}
