@@ -10,11 +10,20 @@ Recipients are every active admin and editor (``user:<id>``, by e-mail) and ever
 subscription of an active partner to ``obligation.overdue`` or ``obligation.due_soon`` (``webhook:<id>``).
 Partners only ever hear of orders whose visibility is ``public`` or ``partners``.
 
+Each occurrence carries a marker, `alerted_threshold`: every recipient had its alerts for that occurrence
+up to that threshold when it was set, for the set of recipients (and of court orders partners may hear of)
+fingerprinted in `alerted_for`. A check compares with the alerts only the open occurrences not yet marked at
+the threshold they have reached (a partial index holds them), so a check that finds nothing new reads a few
+index entries instead of proving every alert exists. When the recipients change (a new editor, a webhook
+subscription, an order made public), the markers of the old set are cleared and the next comparison is the
+full one, once. Markers only rise: a check as of an earlier date does not re-alert what a later one marked.
+
 Checks are serialised by a transaction-level advisory lock: a check run by hand while another runs waits
 for it, then finds its work done (two concurrent ``INSERT … ON CONFLICT`` of the same rows could otherwise
 deadlock each other).
 """
 
+import hashlib
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -36,6 +45,7 @@ from sqlalchemy import (
     text,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -64,6 +74,13 @@ CHECK_LOCK_KEY = 0x5649474943484B31
 # Open occurrences, with the status written in the SQL: the partial index on open occurrences' due dates
 # matches only a plan that sees the value, which a generic plan of a prepared statement does not.
 OPEN = Occurrence.status != literal_column(f"'{ComplianceStatus.complied.value}'")
+# Not marked at the last threshold, written as the partial index `ix_obligation_occurrences_unalerted_due`
+# says it, literally, so that the planner can prove the index applies.
+NOT_MARKED_OVERDUE = or_(
+    Occurrence.alerted_threshold.is_(None),
+    Occurrence.alerted_threshold == literal_column(f"'{Threshold.due_soon.value}'"),
+)
+_OCCURRENCES = Occurrence.metadata.tables["obligation_occurrences"]
 
 
 async def check(session: AsyncSession, *, as_of: date, within_days: int) -> CheckReport:
@@ -81,7 +98,9 @@ async def check(session: AsyncSession, *, as_of: date, within_days: int) -> Chec
             ).where(OPEN, Occurrence.due_on <= soon_until)
         )
     ).one()
-    alerts, notifications = (await session.execute(_alert_statement(as_of, soon_until))).one()
+    fingerprint = await recipients_fingerprint(session)
+    await _clear_stale_marks(session, fingerprint)
+    alerts, notifications, _ = (await session.execute(_alert_statement(as_of, soon_until, fingerprint))).one()
     report = CheckReport(
         as_of=as_of,
         within_days=within_days,
@@ -224,9 +243,41 @@ def _recipients() -> Any:
     return union_all(staff, webhooks).cte("recipients")
 
 
-def _alert_statement(as_of: date, soon_until: date) -> Any:
-    """One statement: insert the missing alerts, then a notification for each alert inserted; answers
-    (alerts created, notifications created)."""
+async def recipients_fingerprint(session: AsyncSession) -> str:
+    """A digest of who hears of deadlines and of what: the recipients with their wishes, and (when a
+    partner's webhook is among them) which court orders partners may hear of."""
+    recipients = _recipients()
+    who = (
+        await session.execute(
+            select(
+                recipients.c.recipient, recipients.c.sees_all, recipients.c.wants_overdue, recipients.c.wants_due_soon
+            ).order_by(recipients.c.recipient)
+        )
+    ).all()
+    parts = [f"{r.recipient}:{int(r.sees_all)}{int(r.wants_overdue)}{int(r.wants_due_soon)}" for r in who]
+    if any(not r.sees_all for r in who):
+        shared = await session.scalars(
+            select(CourtOrder.id).where(CourtOrder.visibility.in_(PARTNER_VISIBLE)).order_by(CourtOrder.id)
+        )
+        parts.append("shared:" + ",".join(str(order_id) for order_id in shared))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+async def _clear_stale_marks(session: AsyncSession, fingerprint: str) -> None:
+    # Written as two ranges: a b-tree index answers `<` and `>`, not `<>`.
+    await session.execute(
+        update(_OCCURRENCES)
+        .where(
+            _OCCURRENCES.c.alerted_threshold.is_not(None),
+            or_(_OCCURRENCES.c.alerted_for < fingerprint, _OCCURRENCES.c.alerted_for > fingerprint),
+        )
+        .values(alerted_threshold=None, alerted_for=None)
+    )
+
+
+def _alert_statement(as_of: date, soon_until: date, fingerprint: str) -> Any:
+    """One statement: insert the missing alerts, then a notification for each alert inserted, and mark the
+    occurrences looked at; answers (alerts created, notifications created, occurrences marked)."""
     recipients = _recipients()
     threshold = case(
         (Occurrence.due_on < as_of, literal(Threshold.overdue.value, String)),
@@ -240,7 +291,13 @@ def _alert_statement(as_of: date, soon_until: date) -> Any:
         )
         .join(Obligation, Obligation.id == Occurrence.obligation_id)
         .join(CourtOrder, CourtOrder.id == Obligation.court_order_id)
-        .where(OPEN, Occurrence.due_on <= soon_until)
+        .where(
+            OPEN,
+            NOT_MARKED_OVERDUE,
+            Occurrence.due_on <= soon_until,
+            # unmarked, or marked due soon and now overdue
+            or_(Occurrence.alerted_threshold.is_(None), Occurrence.due_on < as_of),
+        )
         .cte("due")
     )
     wanted = select(due.c.occurrence_id, due.c.threshold, recipients.c.recipient, literal(as_of).label("as_of")).join(
@@ -318,7 +375,15 @@ def _alert_statement(as_of: date, soon_until: date) -> Any:
         .returning(Notification.id)
         .cte("new_notifications")
     )
+    marked = (
+        update(_OCCURRENCES)
+        .where(_OCCURRENCES.c.id == due.c.occurrence_id)
+        .values(alerted_threshold=due.c.threshold, alerted_for=literal(fingerprint, String))
+        .returning(_OCCURRENCES.c.id)
+        .cte("marked")
+    )
     return select(
         select(func.count()).select_from(new_alerts).scalar_subquery(),
         select(func.count()).select_from(new_notifications).scalar_subquery(),
+        select(func.count()).select_from(marked).scalar_subquery(),
     )

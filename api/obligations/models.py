@@ -91,7 +91,23 @@ class Occurrence(Base):
         UniqueConstraint("obligation_id", "sequence", name="uq_obligation_occurrences_sequence"),
         # The deadline checks read only open occurrences by due date.
         Index("ix_obligation_occurrences_open_due", "due_on", postgresql_where=text("status <> 'complied'")),
+        # The deadline checker's markers (api/deadlines/checker.py, migration 0007).
+        CheckConstraint("alerted_threshold IN ('due_soon', 'overdue')", name="alerted_threshold"),
+        Index(
+            "ix_obligation_occurrences_unalerted_due",
+            "due_on",
+            postgresql_where=text(
+                "status <> 'complied' AND (alerted_threshold IS NULL OR alerted_threshold = 'due_soon')"
+            ),
+        ),
+        Index(
+            "ix_obligation_occurrences_alerted_for",
+            "alerted_for",
+            postgresql_where=text("alerted_threshold IS NOT NULL"),
+        ),
     )
+    # Bookkeeping of the deadline checker, not part of the record.
+    __audit_exclude__ = frozenset({"alerted_threshold", "alerted_for"})
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     obligation_id: Mapped[uuid.UUID] = mapped_column(
@@ -101,6 +117,9 @@ class Occurrence(Base):
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[ComplianceStatus] = mapped_column(_status("status"), nullable=False, server_default="pending")
     complied_on: Mapped[date | None] = mapped_column(Date)
+    # Every recipient of the set fingerprinted by `alerted_for` has its alerts up to this threshold.
+    alerted_threshold: Mapped[str | None] = mapped_column(String(20))
+    alerted_for: Mapped[str | None] = mapped_column(String(64))
 
 
 status_change_evidence = Table(
