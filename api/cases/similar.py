@@ -195,10 +195,13 @@ WHERE c.id = CAST(:id AS uuid) AND c.visibility = ANY (CAST(:levels AS varchar[]
 
 # Row-level security makes PostgreSQL's row estimates for these tables worthless (its policy compares a
 # setting), so the statement is shaped to leave the planner no join to get wrong over 100,000 cases: two
-# scans of `cases` (the counts, then the scores) that only evaluate expressions per row, with what each row
-# is compared to looked up in hashed subplans and in one jsonb object (binary search by key) built before
-# from the few proceedings and authorities of the target. The target's patterns are written out one term
-# each (`:pattern_1`…, parameters): a containment test per pattern is far cheaper per row than unnesting.
+# passes over `cases` (the counts, then the scores) that only evaluate expressions per row. The scoring pass
+# refers to no CTE row by row (that would keep it out of parallel workers): what is computed once (the
+# weights, the linked cases as one jsonb object, looked up by key) comes in as InitPlans, and what each row
+# is compared to (neighbouring states, schools of the same sector or level) as hashed subplans over the
+# tables, so that each worker scores its share and keeps its own top rows. The target's patterns are
+# written out one term each (`:pattern_1`…, parameters): a containment test per pattern is far cheaper per
+# row than unnesting the array.
 
 
 def _terms(count: int, term: str, joiner: str, empty: str) -> str:
@@ -214,7 +217,8 @@ def score_sql(patterns: int) -> str:
     counts = _terms(patterns, "count(*) FILTER (WHERE patterns @> ARRAY[CAST(:pattern_{i} AS varchar)])", ", ", "")
     score = _terms(
         patterns,
-        "CASE WHEN c.patterns @> ARRAY[CAST(:pattern_{i} AS varchar)] THEN w.weights[{i}] ELSE 0 END",
+        "CASE WHEN c.patterns @> ARRAY[CAST(:pattern_{i} AS varchar)]"
+        " THEN (SELECT weights[{i}] FROM weights) ELSE 0 END",
         " + ",
         "0",
     )
@@ -287,20 +291,11 @@ shared AS MATERIALIZED (
 neighbours AS MATERIALIZED (
     SELECT neighbour FROM state_borders WHERE state = CAST(:state AS varchar)
 ),
-same_sector AS MATERIALIZED (
-    SELECT id FROM institutions
-    WHERE sector = CAST(:sector AS varchar) AND visibility = ANY (CAST(:levels AS varchar[]))
-),
-same_level AS MATERIALIZED (
-    SELECT id FROM institutions
-    WHERE level = CAST(:level AS varchar) AND visibility = ANY (CAST(:levels AS varchar[]))
-),
 top AS (
     SELECT c.id,
            round(CAST(1000 * (
                {score}
-               + CASE WHEN c.id IN (SELECT case_id FROM links)
-                      THEN coalesce(CAST(sh.weight ->> CAST(c.id AS text) AS float8), 0) ELSE 0 END
+               + coalesce(CAST((SELECT weight FROM shared) ->> CAST(c.id AS text) AS float8), 0)
                + CASE WHEN greatest(c.year_start, CAST(:year_start AS int))
                            <= least(coalesce(c.year_end, c.year_start), CAST(:year_end AS int))
                       THEN CAST(:period_weight AS float8)
@@ -310,15 +305,19 @@ top AS (
                               - least(c.year_start, CAST(:year_start AS int)) + 1)
                       ELSE 0 END
                + CASE WHEN c.state = CAST(:state AS varchar) THEN CAST(:same_state_weight AS float8)
-                      WHEN c.state IN (SELECT neighbour FROM neighbours)
+                      WHEN c.state IN (SELECT neighbour FROM state_borders WHERE state = CAST(:state AS varchar))
                       THEN CAST(:neighbouring_state_weight AS float8)
                       ELSE 0 END
-               + CASE WHEN c.institution_id IN (SELECT id FROM same_sector)
+               + CASE WHEN c.institution_id IN (
+                          SELECT id FROM institutions
+                          WHERE sector = CAST(:sector AS varchar) AND visibility = ANY (CAST(:levels AS varchar[])))
                       THEN CAST(:sector_weight AS float8) ELSE 0 END
-               + CASE WHEN c.institution_id IN (SELECT id FROM same_level)
+               + CASE WHEN c.institution_id IN (
+                          SELECT id FROM institutions
+                          WHERE level = CAST(:level AS varchar) AND visibility = ANY (CAST(:levels AS varchar[])))
                       THEN CAST(:level_weight AS float8) ELSE 0 END
            ) AS float8)) AS millis
-    FROM cases c, weights w, shared sh
+    FROM cases c
     WHERE c.visibility = ANY (CAST(:levels AS varchar[])) AND c.id <> CAST(:id AS uuid)
     ORDER BY millis DESC, c.id
     LIMIT CAST(:limit AS int)
