@@ -116,6 +116,10 @@ ACCEPTED_REJECTIONS = [
 ]
 
 
+# CPython 3.11's AST constructor keeps its recursion depth in state shared by threads (gh-106905): with two
+# workers, the test generator's own `ast` use can fail with this SystemError. It is raised inside
+# schemathesis, never by the service (whose exceptions become 500 answers, which the checks see).
+CPYTHON_AST_RACE = "AST constructor recursion depth mismatch"
 LINKED_NULL = "a null copied from an earlier answer into a field that takes none (not generated)"
 
 
@@ -135,6 +139,7 @@ def _null_from_an_answer(case: Any, field_name: str) -> bool:
 class Found:
     failures: dict[tuple[str, str, int | None], str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    tool_faults: list[str] = field(default_factory=list)
     accepted: Counter[str] = field(default_factory=Counter)
     phases: dict[str, float] = field(default_factory=dict)
     scenarios: int = 0
@@ -271,7 +276,11 @@ def _execute(schema: Any, found: Found) -> None:
                         f"  {curl[:1500]}\n  -> {body}"
                     )
         elif isinstance(event, events.NonFatalError):
-            found.errors.append(f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event}")
+            message = event.info.message if hasattr(event.info, "message") else str(event)
+            if CPYTHON_AST_RACE in message:
+                found.tool_faults.append(f"{event.label}: {message}")
+            else:
+                found.errors.append(f"{event.label}: {message}")
         elif isinstance(event, events.FatalError):
             found.errors.append(f"fatal: {event.exception!r}")
 
@@ -350,6 +359,8 @@ def test_the_service_keeps_its_openapi_contract(target: Target, caller: str) -> 
     elapsed = time.monotonic() - started
     accepted = "".join(f"\n  {count:5d} x {reason}" for reason, count in found.accepted.most_common())
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in found.phases.items())
+    if found.tool_faults:
+        print(f"\n{caller}: {len(found.tool_faults)} scenario(s) lost to CPython gh-106905 in the test tool")
     print(f"\n{caller}: {found.scenarios} scenarios in {elapsed:.0f} s ({phases}); valid data refused:{accepted}")
     assert found.scenarios > 50, "schemathesis ran almost nothing: is the OpenAPI document served?"
     assert not found.failures and not found.errors, report(found)
