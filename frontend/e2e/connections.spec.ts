@@ -58,6 +58,16 @@ test('the network: from the SEP court order, then around the federal investigati
   await expect(nodes).toHaveCount(1);
   await page.getByRole('checkbox', { name: /Mismo procedimiento/ }).check();
   await expect(nodes).toHaveCount(count);
+  // By keyboard: a node is a button (Enter), and every node's row in the table has one.
+  await graph.locator('[data-kind="case"]', { hasText: 'Colegio Oakwood' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('network-selected')).toContainText('Colegio Oakwood');
+  await expect(graph.locator('[data-kind="institution"]', { hasText: 'Colegio Oakwood' })).toHaveCount(1);
+  await page.getByRole('button', { name: 'Agregar las conexiones de «Care»' }).press('Enter');
+  await expect(graph.locator('[data-kind="institution"]', { hasText: 'Care' })).toHaveCount(1);
+  await expect(page.getByTestId('network-table').locator('tbody tr')).toHaveCount(await nodes.count());
+  // Presumption of innocence: nothing on the page calls anyone an aggressor.
+  await expect(page.locator('main')).not.toContainText(/agresor/i);
   await page.locator('.grid-network').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'network', { fullPage: false });
 });

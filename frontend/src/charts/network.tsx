@@ -135,7 +135,7 @@ export function NetworkGraph({
               class={`node${node.id === selected ? ' node-selected' : ''}${isCenter ? ' node-center' : ''}${expanded.has(node.id) ? ' node-expanded' : ''}`}
               transform={`translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`}
               role="button"
-              tabIndex={0}
+              tabindex={0}
               aria-pressed={node.id === selected}
               aria-label={`${text}; ${n('count.edges', links)}${isCenter ? `; ${t('network.center')}` : ''}`}
               data-node-id={node.id}
