@@ -17,7 +17,7 @@ from api.errors import DomainError, invalid
 from api.idempotency import MAX_KEY_LENGTH
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from api.partners import service as partners_service
-from api.rls import release_rows, restrict_rows
+from api.rls import forget_rows, release_rows, restrict_rows
 from api.schemas import IsoDateTime
 
 
@@ -33,9 +33,11 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except DomainError as exc:
+            forget_rows(session)
             await (session.commit() if exc.keeps_changes else session.rollback())
             raise
         except BaseException:
+            forget_rows(session)
             await session.rollback()
             raise
         else:
