@@ -5,7 +5,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, summarize, table
+from bench.run import PUBLIC, RESULTS, summarize, table
+
+PUBLIC_NOTE = (
+    "Public court order (no key): `public_order` is the 200 as a reader gets it once the answer is in the "
+    "in-process body cache (the fingerprint statement still runs on every request, the body is not rendered); "
+    "`public_order_304` the same with If-None-Match (no body); `public_order_render` a 200 rendered on every "
+    "request (a query string new to the cache each time). The baseline does the same: the same fingerprint "
+    "statement, a 304 or a body cached by ETag, or one statement rendering the order."
+)
 
 
 def markdown(folder: Path) -> str:
@@ -25,6 +33,8 @@ def markdown(folder: Path) -> str:
     ]
     for report in reports:
         out += [table(report), ""]
+        if any(name in report.get("http", {}) for name in PUBLIC):
+            out += [PUBLIC_NOTE, ""]
         sql = report.get("plain_sql_ms")
         if sql:
             out.append("Plain SQL (best of 5, as vigia_app): " + ", ".join(f"{k} {v:.1f} ms" for k, v in sql.items()))

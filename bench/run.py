@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ class Context:
     versions: dict[str, int]
     cursors: list[str]
     folder: Path
+    public_orders: list[str] = field(default_factory=list)
+    # The ETag the service answers for each public path, read from it once it runs (see public_etags).
+    etags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,24 @@ ENDPOINTS = [
     # Seconds per request at a million occurrences (row-level security: see docs/performance.md).
     Endpoint("deadlines", lambda c: [f"{API}/deadlines?as_of={AS_OF.isoformat()}"], connections=2, min_duration=40),
     Endpoint("create_case", lambda c: [f"{API}/cases"], method="POST", body=NEW_CASE),
+    # The public API (issue 8), without credentials. `public_order`: every public court order, answered 200
+    # from the in-process body cache once the warm-up has rendered each (the fingerprint statement still
+    # runs per request); `public_order_304`: the same with If-None-Match, answered 304 without a body;
+    # `public_order_render`: a query string new to the cache on each line (`?n=…`, ignored by the route
+    # but part of the ETag), so the body is rendered on (almost) every request: what a 200 costs uncached.
+    Endpoint("public_order", lambda c: [f"{API}/public/court-orders/{i}" for i in c.public_orders], with_key=False),
+    Endpoint(
+        "public_order_304",
+        lambda c: [f"{p}\t{c.etags[p]}" for i in c.public_orders if (p := f"{API}/public/court-orders/{i}") in c.etags],
+        with_key=False,
+    ),
+    Endpoint(
+        "public_order_render",
+        lambda c: [f"{API}/public/court-orders/{i}?n={n}" for i in c.public_orders for n in range(5000)][:20000],
+        with_key=False,
+    ),
 ]
+PUBLIC = {"public_order", "public_order_304", "public_order_render"}
 
 # The plain SQL of the aggregate endpoints (the baseline's statements), timed directly beside them.
 PLAIN_SQL: dict[str, list[tuple[str, tuple[Any, ...]]]] = {
@@ -149,6 +169,7 @@ async def prepare(url: str, folder: Path, sample: int, pages: int) -> Context:
             "FROM cases WHERE visibility IN ('public', 'partners')) AS q WHERE n % $1 = 0 ORDER BY n",
             step,
         )
+        orders = await conn.fetch("SELECT id FROM court_orders WHERE visibility = 'public' ORDER BY id")
     finally:
         await conn.close()
     sort = by_creation(Case)
@@ -158,7 +179,18 @@ async def prepare(url: str, folder: Path, sample: int, pages: int) -> Context:
         versions={str(r["id"]): r["version"] for r in rows},
         cursors=cursors,
         folder=folder,
+        public_orders=[str(r["id"]) for r in orders],
     )
+
+
+def public_etags(server: load.Server, ctx: Context) -> None:
+    """The ETag of each public order, as the service answers it (the baseline computes the same one)."""
+    import urllib.request
+
+    for order in ctx.public_orders:
+        path = f"{API}/public/court-orders/{order}"
+        with urllib.request.urlopen(server.url + path, timeout=30) as answer:  # noqa: S310 (loopback)
+            ctx.etags[path] = answer.headers["ETag"]
 
 
 @dataclass(frozen=True)
@@ -252,8 +284,14 @@ def http_benchmarks(
     baseline = load.start_baseline(as_role(url), SECRET, folder)
     results: dict[str, Any] = {}
     try:
+        if any(e.name in PUBLIC for e in endpoints):
+            public_etags(service, ctx)
         for endpoint in endpoints:
-            paths = write_lines(folder / f"{endpoint.name}.paths", endpoint.paths(ctx))
+            lines = endpoint.paths(ctx)
+            if not lines:
+                print(f"  {endpoint.name}: nothing to request at this scale, skipped", file=sys.stderr, flush=True)
+                continue
+            paths = write_lines(folder / f"{endpoint.name}.paths", lines)
             body = None
             if endpoint.body is not None:
                 body = folder / f"{endpoint.name}.json"
@@ -409,6 +447,14 @@ def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
                     ratio,
                     ratio is not None and ratio <= 3,
                 )
+        cached, cond, rendered = load_of("public_order"), load_of("public_order_304"), load_of("public_order_render")
+        if cached:
+            rps = cached["ratio"]["rps"]
+            checks["public_order (cached 200): rps ≥ 0.6 x baseline"] = (rps, rps is not None and rps >= 0.6)
+        for label, full in (("rendered", rendered), ("cached", cached)):
+            if cond and full and full["service"]["rps"]:
+                speed = cond["service"]["rps"] / full["service"]["rps"]
+                checks[f"public_order 304: rps ≥ 3 x the 200's ({label})"] = (speed, speed >= 3)
         if "import" in report:
             ratio = report["import"]["ratio"]
             checks["import: ≤ 5 x COPY"] = (ratio, ratio is not None and ratio <= 5)

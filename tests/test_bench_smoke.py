@@ -57,12 +57,25 @@ def test_baseline_cursors_are_the_services():
 
 
 def test_every_endpoint_builds_its_requests(tmp_path: Path):
-    ctx = Context(case_ids=["a", "b"], versions={"a": 1, "b": 3}, cursors=["c1"], folder=tmp_path)
+    order = "/api/v1/public/court-orders/o1"
+    ctx = Context(
+        case_ids=["a", "b"],
+        versions={"a": 1, "b": 3},
+        cursors=["c1"],
+        folder=tmp_path,
+        public_orders=["o1"],
+        etags={order: '"abc"'},
+    )
     for endpoint in ENDPOINTS:
         lines = endpoint.paths(ctx)
         assert lines and all(line.startswith("/api/v1/") for line in lines), endpoint.name
     conditional = next(e for e in ENDPOINTS if e.name == "get_case_304").paths(ctx)
     assert conditional[1] == '/api/v1/cases/b\t"3"'
+    by_name = {e.name: e for e in ENDPOINTS}
+    assert by_name["public_order_304"].paths(ctx) == [f'{order}\t"abc"']
+    rendered = by_name["public_order_render"].paths(ctx)
+    assert len(set(rendered)) == len(rendered) > 256  # more distinct answers than the body cache keeps
+    assert not any(by_name[name].with_key for name in ("public_order", "public_order_304", "public_order_render"))
     assert load.LUA.is_file()
 
 
@@ -112,6 +125,9 @@ def test_report_and_targets_from_a_made_up_run():
             "get_case": {"load": entry(run(700, 2.0), run(1000, 1.0))},
             "get_case_304": {"load": entry(run(1500, 0.8), run(2000, 0.5))},
             "list_cases": {"load": entry(run(100, 9.0, 90), run(200, 4.0))},
+            "public_order": {"load": entry(run(1200, 1.0), run(1500, 0.7))},
+            "public_order_304": {"load": entry(run(1500, 0.8), run(2000, 0.5))},
+            "public_order_render": {"load": entry(run(300, 4.0), run(400, 3.0))},
             "_peak_rss_mb": {"service": 150.0, "baseline": 80.0},
         },
         "import": {"ratio": 4.0},
@@ -122,6 +138,9 @@ def test_report_and_targets_from_a_made_up_run():
     assert targets["list_cases: p99 < 4 x baseline"]["met"] is False
     assert targets["304: CPU per request ≤ 0.5 x the 200's"]["met"] is True
     assert targets["import: ≤ 5 x COPY"]["met"] is True
+    assert targets["public_order (cached 200): rps ≥ 0.6 x baseline"]["met"] is True
+    assert targets["public_order 304: rps ≥ 3 x the 200's (rendered)"]["met"] is True  # 1500 / 300
+    assert targets["public_order 304: rps ≥ 3 x the 200's (cached)"]["met"] is False  # 1500 / 1200
     assert targets["peak RSS < 300 MB per worker"]["met"] is True
     assert "| get_case | 700 | 1,000 | 0.70 |" in table(report)
     json.dumps(targets)  # what summary.json holds

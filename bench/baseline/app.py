@@ -28,6 +28,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.audit import chain
+from api.clock import today
+from api.public.http import PUBLIC_HEADERS, etag_of
+from api.public.service import ORDERS_FINGERPRINT_SQL
 
 VISIBLE = ["partners", "public"]  # what a partner may read
 NO_STORE = {"Cache-Control": "no-store"}
@@ -188,6 +191,30 @@ AUDIT_SQL = (
 )
 
 
+# The public court order (issue 8): the service's fingerprint statement gives the ETag (the same one the
+# service computes, api.public.http.etag_of), answered 304 when it matches, else the body from a cache by
+# ETag, rendered by one statement on a miss (the order, its obligations and their occurrences' counts).
+
+ORDER_SQL = """
+SELECT json_build_object(
+  'id', c.id, 'title', c.title, 'file_number', c.file_number, 'issued_on', c.issued_on,
+  'notified_on', c.notified_on, 'summary', c.summary, 'updated_at', c.updated_at,
+  'court', (SELECT json_build_object('id', i.id, 'name', i.name) FROM institutions i
+            WHERE i.id = c.court_id AND i.visibility = 'public'),
+  'obligations', (SELECT json_agg(json_build_object(
+      'id', b.id, 'number', b.number, 'description', b.description, 'kind', b.kind,
+      'obligated', (SELECT json_build_object('id', i.id, 'name', i.name) FROM institutions i
+                    WHERE i.id = b.obligated_id AND i.visibility = 'public'),
+      'occurrences', (SELECT json_build_object(
+          'total', count(*), 'complied', count(*) FILTER (WHERE o.status = 'complied'),
+          'overdue', count(*) FILTER (WHERE o.status <> 'complied' AND o.due_on < $2),
+          'next_due_on', min(o.due_on) FILTER (WHERE o.status <> 'complied' AND o.due_on >= $2))
+        FROM obligation_occurrences o WHERE o.obligation_id = b.id)) ORDER BY b.number)
+    FROM obligations b WHERE b.court_order_id = c.id))
+FROM court_orders c WHERE c.id = $1 AND c.visibility = 'public'
+"""
+
+
 def pool(request: Request) -> asyncpg.Pool:
     p: asyncpg.Pool = request.app.state.pool
     return p
@@ -254,6 +281,30 @@ def create_app() -> FastAPI:
     @app.get("/api/v1/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    bodies: dict[str, bytes] = {}
+
+    @app.get("/api/v1/public/court-orders/{order_id}")
+    async def public_order(
+        request: Request, order_id: uuid.UUID, if_none_match: Annotated[str | None, Header()] = None
+    ) -> Response:
+        as_of = today()
+        async with pool(request).acquire() as conn:
+            row = await conn.fetchrow(ORDERS_FINGERPRINT_SQL, order_id)
+            if int(row[0].split("/", 1)[0]) == 0:
+                raise HTTPException(404)
+            query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+            etag = etag_of(f"{request.url.path}?{query}#json", "|".join(str(v) for v in row), as_of.isoformat())
+            headers = {**PUBLIC_HEADERS, "ETag": etag}
+            if if_none_match is not None and etag in (t.strip().removeprefix("W/") for t in if_none_match.split(",")):
+                return Response(status_code=304, headers=headers)
+            body = bodies.get(etag)
+            if body is None:
+                body = (await conn.fetchval(ORDER_SQL, order_id, as_of)).encode()
+                if len(bodies) >= 256:
+                    bodies.pop(next(iter(bodies)))
+                bodies[etag] = body
+        return Response(body, media_type="application/json", headers=headers)
 
     @app.get("/api/v1/cases/{case_id}", response_model=CaseOut)
     async def get_case(
