@@ -66,6 +66,11 @@ test('the network: from the SEP court order, then around the federal investigati
   await page.getByRole('button', { name: 'Agregar las conexiones de «Care»' }).press('Enter');
   await expect(graph.locator('[data-kind="institution"]', { hasText: 'Care' })).toHaveCount(1);
   await expect(page.getByTestId('network-table').locator('tbody tr')).toHaveCount(await nodes.count());
+  // Zooming closes in on the selected node, and back.
+  await page.getByRole('button', { name: 'Acercar' }).click();
+  await expect(graph).toHaveAttribute('data-zoom', '1.60');
+  await page.getByRole('button', { name: 'Ver toda la red' }).click();
+  await expect(graph).toHaveAttribute('data-zoom', '1.00');
   // Presumption of innocence: nothing on the page calls anyone an aggressor.
   await expect(page.locator('main')).not.toContainText(/agresor/i);
   await page.locator('.grid-network').evaluate((el) => el.scrollIntoView({ block: 'start' }));

@@ -1,6 +1,6 @@
 // Loaded lazily (dynamic import): d3-force and the drawing stay out of every other page.
 import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationNodeDatum } from 'd3-force';
-import { useMemo, useRef } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { EDGE_STYLE, type Graph, NODE_STYLE, shapePath } from '../connections/graph';
 import { truncate } from '../format';
 import { useI18n } from '../i18n';
@@ -41,12 +41,20 @@ export function layout(graph: Graph, previous: Map<string, Point>, center: strin
     return { id: n.id };
   });
   const fresh = previous.size === 0;
+  const degree = new Map<string, number>();
+  for (const e of graph.edges) for (const end of [e.source, e.target]) degree.set(end, (degree.get(end) ?? 0) + 1);
+  // Around a hub, the ring of its neighbours needs room for their labels: the edge grows with its degree.
+  const distance = (e: { source: string | SimNode; target: string | SimNode }) => {
+    const id = (end: string | SimNode) => (typeof end === 'string' ? end : end.id);
+    const hub = Math.max(degree.get(id(e.source)) ?? 1, degree.get(id(e.target)) ?? 1);
+    return Math.max(90, (hub * 46) / (2 * Math.PI));
+  };
   const simulation = forceSimulation(nodes)
     .force(
       'link',
       forceLink<SimNode, { source: string; target: string }>(graph.edges.map((e) => ({ source: e.source, target: e.target })))
         .id((d) => d.id)
-        .distance(110),
+        .distance(distance),
     )
     .force('charge', forceManyBody().strength(-420))
     .force('collide', forceCollide(RADIUS * 3.2))
@@ -89,77 +97,95 @@ export function NetworkGraph({
   const w = Math.max(...xs, 0) - minX + pad;
   const h = Math.max(...ys, 0) - minY + pad;
   const at = (id: string) => placed.get(id) ?? { x: 0, y: 0 };
+  // Zooming closes in on the selected node (or the middle of the drawing when none is).
+  const [zoom, setZoom] = useState(1);
+  const focus = selected && placed.has(selected) ? at(selected) : { x: minX + w / 2, y: minY + h / 2 };
+  const view = zoom === 1 ? [minX, minY, w, h] : [focus.x - w / zoom / 2, focus.y - h / zoom / 2, w / zoom, h / zoom];
 
   return (
-    <svg
-      class="network"
-      viewBox={`${minX} ${minY} ${w} ${h}`}
-      preserveAspectRatio="xMidYMid meet"
-      role="group"
-      aria-label={t('network.graph_label', { nodes: graph.nodes.length, edges: graph.edges.length })}
-      data-testid="network-graph"
-    >
-      <g class="network-edges" aria-hidden="true">
-        {graph.edges.map((e) => {
-          const a = at(e.source);
-          const b = at(e.target);
-          const style = EDGE_STYLE[e.kind];
-          return (
-            <line
-              key={e.id}
-              x1={a.x}
-              y1={a.y}
-              x2={b.x}
-              y2={b.y}
-              stroke={style.color}
-              stroke-dasharray={style.dash || undefined}
-              class={selected && (e.source === selected || e.target === selected) ? 'edge edge-active' : 'edge'}
-              data-kind={e.kind}
-              data-testid="network-edge"
-            >
-              <title>{[l('edge_kind', e.kind), e.label].filter(Boolean).join(': ')}</title>
-            </line>
-          );
-        })}
-      </g>
-      <g class="network-nodes">
-        {graph.nodes.map((node) => {
-          const p = at(node.id);
-          const style = NODE_STYLE[node.kind];
-          const isCenter = node.id === center;
-          const text = `${l('node_kind', node.kind)}: ${node.label}${node.detail ? ` (${node.detail})` : ''}`;
-          const links = graph.edges.filter((e) => e.source === node.id || e.target === node.id).length;
-          return (
-            <g
-              key={node.id}
-              class={`node${node.id === selected ? ' node-selected' : ''}${isCenter ? ' node-center' : ''}${expanded.has(node.id) ? ' node-expanded' : ''}`}
-              transform={`translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`}
-              role="button"
-              tabindex={0}
-              aria-pressed={node.id === selected}
-              aria-label={`${text}; ${n('count.edges', links)}${isCenter ? `; ${t('network.center')}` : ''}`}
-              data-node-id={node.id}
-              data-kind={node.kind}
-              data-testid="network-node"
-              onClick={() => onSelect(node.id)}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' || e.key === ' ') {
-                  e.preventDefault();
-                  onSelect(node.id);
-                }
-              }}
-            >
-              <title>{text}</title>
-              {isCenter && <circle r={RADIUS * 1.9} class="node-halo" />}
-              <path d={shapePath(style.shape, isCenter ? RADIUS * 1.3 : RADIUS)} fill={style.color} class="node-shape" />
-              <text class="node-label" y={(isCenter ? RADIUS * 1.3 : RADIUS) + 13} text-anchor="middle">
-                {truncate(node.label, 26)}
-              </text>
-            </g>
-          );
-        })}
-      </g>
-    </svg>
+    <>
+      <div class="network-zoom" role="group" aria-label={t('network.zoom')}>
+        <button type="button" class="button" onClick={() => setZoom(Math.min(8, Math.round(zoom * 160) / 100))} aria-label={t('network.zoom_in')} title={t('network.zoom_in')}>
+          +
+        </button>
+        <button type="button" class="button" onClick={() => setZoom(Math.max(1, Math.round(zoom * 62.5) / 100))} aria-label={t('network.zoom_out')} title={t('network.zoom_out')} disabled={zoom === 1}>
+          −
+        </button>
+        <button type="button" class="button" onClick={() => setZoom(1)} disabled={zoom === 1}>
+          {t('network.zoom_fit')}
+        </button>
+      </div>
+      <svg
+        class="network"
+        viewBox={view.map((v) => v.toFixed(1)).join(' ')}
+        data-zoom={zoom.toFixed(2)}
+        preserveAspectRatio="xMidYMid meet"
+        role="group"
+        aria-label={t('network.graph_label', { nodes: graph.nodes.length, edges: graph.edges.length })}
+        data-testid="network-graph"
+      >
+        <g class="network-edges" aria-hidden="true">
+          {graph.edges.map((e) => {
+            const a = at(e.source);
+            const b = at(e.target);
+            const style = EDGE_STYLE[e.kind];
+            return (
+              <line
+                key={e.id}
+                x1={a.x}
+                y1={a.y}
+                x2={b.x}
+                y2={b.y}
+                stroke={style.color}
+                stroke-dasharray={style.dash || undefined}
+                class={selected && (e.source === selected || e.target === selected) ? 'edge edge-active' : 'edge'}
+                data-kind={e.kind}
+                data-testid="network-edge"
+              >
+                <title>{[l('edge_kind', e.kind), e.label].filter(Boolean).join(': ')}</title>
+              </line>
+            );
+          })}
+        </g>
+        <g class="network-nodes">
+          {graph.nodes.map((node) => {
+            const p = at(node.id);
+            const style = NODE_STYLE[node.kind];
+            const isCenter = node.id === center;
+            const text = `${l('node_kind', node.kind)}: ${node.label}${node.detail ? ` (${node.detail})` : ''}`;
+            const links = graph.edges.filter((e) => e.source === node.id || e.target === node.id).length;
+            return (
+              <g
+                key={node.id}
+                class={`node${node.id === selected ? ' node-selected' : ''}${isCenter ? ' node-center' : ''}${expanded.has(node.id) ? ' node-expanded' : ''}`}
+                transform={`translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`}
+                role="button"
+                tabindex={0}
+                aria-pressed={node.id === selected}
+                aria-label={`${text}; ${n('count.edges', links)}${isCenter ? `; ${t('network.center')}` : ''}`}
+                data-node-id={node.id}
+                data-kind={node.kind}
+                data-testid="network-node"
+                onClick={() => onSelect(node.id)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    onSelect(node.id);
+                  }
+                }}
+              >
+                <title>{text}</title>
+                {isCenter && <circle r={RADIUS * 1.9} class="node-halo" />}
+                <path d={shapePath(style.shape, isCenter ? RADIUS * 1.3 : RADIUS)} fill={style.color} class="node-shape" />
+                <text class="node-label" y={(isCenter ? RADIUS * 1.3 : RADIUS) + 13} text-anchor="middle">
+                  {truncate(node.label, 26)}
+                </text>
+              </g>
+            );
+          })}
+        </g>
+      </svg>
+    </>
   );
 }
 
