@@ -20,6 +20,8 @@ test('the timeline draws one period bar per case, coloured by wave, each a link 
 
 test('the network: from the SEP court order, then around the federal investigation and its 27 cases; a click adds a school; edge filters', async ({ page }) => {
   await login(page);
+  await page.getByRole('link', { name: 'Red', exact: true }).click();
+  await expect(page.getByText('Elige dónde centrar la red')).toBeVisible();
   // "Ver red" on a court order opens the network centred on it.
   await page.getByRole('link', { name: 'Sentencias y cumplimiento' }).click();
   await page.getByRole('link', { name: /Sentencia penal que ordena a la SEP/ }).click();

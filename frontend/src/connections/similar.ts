@@ -17,7 +17,7 @@ export interface ReasonView {
   label: string;
   values: ReasonValue[];
   weight: number;
-  /** The service's own sentence (Spanish), kept as a tooltip. */
+  /** The service's own sentence (in Spanish: the page shows it as a tooltip in Spanish only). */
   detail: string;
 }
 

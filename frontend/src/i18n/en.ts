@@ -414,6 +414,7 @@ export const en: Record<keyof typeof es, string> = {
   'network.title': 'Network of connections',
   'network.subtitle': 'Cases, schools, persons of interest, proceedings and court orders, and what connects them.',
   'network.see': 'See network',
+  'network.no_center': 'Choose where to centre the network. It also opens with “See network” from a case, an institution, a proceeding or a court order.',
   'network.choose_center': 'Centre the network on',
   'network.choose': 'Choose a case or a court order',
   'network.show': 'Show',

@@ -412,6 +412,7 @@ export const es = {
   'network.title': 'Red de conexiones',
   'network.subtitle': 'Casos, escuelas, personas señaladas, procedimientos y sentencias, y lo que los une.',
   'network.see': 'Ver red',
+  'network.no_center': 'Elige dónde centrar la red. También se abre con «Ver red» desde un caso, una institución, un procedimiento o una sentencia.',
   'network.choose_center': 'Centrar la red en',
   'network.choose': 'Elige un caso o una sentencia',
   'network.show': 'Mostrar',

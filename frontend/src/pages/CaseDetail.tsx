@@ -260,7 +260,7 @@ export default function CaseDetail({ params }: PageProps) {
 /** Other cases ranked by what they share with this one, each with its reasons. */
 function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceedings: Proceeding[]; ref: Reference }) {
   const i18n = useI18n();
-  const { t, l, locale } = i18n;
+  const { t, l, locale, lang } = i18n;
   const similar = useAsync(
     () => api.GET('/api/v1/cases/{case_id}/similar', { params: { path: { case_id: caseId }, query: { limit: 10 } } }).then(must),
     [caseId],
@@ -304,7 +304,7 @@ function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceeding
                 {item.reasons.map((reason) => {
                   const r = describeReason(reason, i18n, names);
                   return (
-                    <li key={r.kind} title={r.detail} data-reason={r.kind}>
+                    <li key={r.kind} title={lang === 'es' ? r.detail : undefined} data-reason={r.kind}>
                       <span class="reason-label">{r.label}</span>
                       {r.values.length > 0 && ': '}
                       {r.values.map((v, idx) => (

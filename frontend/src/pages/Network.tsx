@@ -46,6 +46,7 @@ export default function Network({ query }: PageProps) {
       <PageHeader title={t('network.title')} subtitle={t('network.subtitle')} />
       <CenterChooser current={valid ? center : null} depth={depth} />
       {center && !valid && <ErrorNotice error={new Error(center)} title={t('error.page_not_found_title')} />}
+      {!center && <p class="empty">{t('network.no_center')}</p>}
       {valid && center && <NetworkView key={`${center}|${depth}`} center={center} depth={depth} />}
     </>
   );
