@@ -187,3 +187,31 @@ describe('similarity reasons', () => {
     expect(formatScore(1.5, 'en-US')).toBe('1.5');
   });
 });
+
+describe('network layout', () => {
+  const hub = node('proceeding', 20);
+  const spokes = Array.from({ length: 12 }, (_, i) => node('case', 30 + i));
+  const star: Graph = { nodes: [hub, ...spokes], edges: spokes.map((s) => edge('same_proceeding', s, hub)) };
+
+  it('places every node, the same way every time', async () => {
+    const { layout } = await import('../src/charts/network');
+    const a = layout(star, new Map(), hub.id);
+    const b = layout(star, new Map(), hub.id);
+    expect([...a.keys()].sort()).toEqual(star.nodes.map((n) => n.id).sort());
+    expect([...a.entries()]).toEqual([...b.entries()]);
+    for (const p of a.values()) expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);
+  });
+  it('an expansion keeps what was drawn about where it was and puts the new node near the one expanded', async () => {
+    const { layout } = await import('../src/charts/network');
+    const before = layout(star, new Map(), hub.id);
+    const school = node('institution', 50);
+    const grown: Graph = { nodes: [...star.nodes, school], edges: [...star.edges, edge('same_school', spokes[0], school)] };
+    const after = layout(grown, before, hub.id);
+    const dist = (p: { x: number; y: number }, q: { x: number; y: number }) => Math.hypot(p.x - q.x, p.y - q.y);
+    const moved = star.nodes.map((n) => dist(before.get(n.id)!, after.get(n.id)!));
+    const spread = Math.max(...star.nodes.map((n) => dist(before.get(n.id)!, before.get(hub.id)!)));
+    expect(Math.max(...moved)).toBeLessThan(spread / 2);
+    const nearest = [...after.entries()].filter(([id]) => id !== school.id).sort((p, q) => dist(p[1], after.get(school.id)!) - dist(q[1], after.get(school.id)!))[0][0];
+    expect(nearest).toBe(spokes[0].id);
+  });
+});
