@@ -5,9 +5,11 @@ the test: nothing new is reachable without a decision in the access policy. For 
 (JSON, CSV, list, stats, links) may hold an internal record or a staff-only field.
 """
 
+import inspect
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.access import Action
+from api.calendars.models import Closure
 from api.cases.models import Case
 from api.institutions.models import Institution, InstitutionKind
 from api.orm import Visibility
@@ -22,6 +25,7 @@ from api.partners.schemas import Scope
 from api.proceedings.models import InvestigativeMeasure, Proceeding, ProceedingKind
 from api.webhooks.models import WebhookSubscription
 from tests.factories import make_assignment, make_person
+from tests.obligations.factories import make_order
 from tests.partners.factories import key_client, make_key, make_partner
 
 PUBLIC_ROUTES = {
@@ -36,6 +40,23 @@ SELF_AUTHENTICATED = {
     # Prometheus scrapes with `Authorization: Bearer <VIGIA_METRICS_TOKEN>`; while that setting is unset,
     # as here, the endpoint does not exist (api/ops/metrics.py; tests/ops/test_logs_and_metrics.py).
     ("GET", "/metrics"): 404,
+}
+# Routes kept inside the NGO whatever a key's scopes (`api.access.staff_only`, called by the route once it
+# found the record): partners get 403. `test_staff_only_routes_are_all_listed` keeps this list complete.
+STAFF_ONLY_ROUTES = {
+    ("GET", "/api/v1/court-orders/{order_id}/report.pdf"),
+    ("POST", "/api/v1/calendars"),
+    ("PATCH", "/api/v1/calendars/{closure_id}"),
+    ("DELETE", "/api/v1/calendars/{closure_id}"),
+}
+# Bodies that pass validation, for routes whose access decision comes after it.
+BODIES = {
+    ("POST", "/api/v1/calendars"): lambda ids: {
+        "institution_id": ids["institution_id"],
+        "starts_on": "2030-01-07",
+        "ends_on": "2030-01-11",
+        "reason": "Vacaciones judiciales",
+    },
 }
 CANARY = "CANARY-4b1d-internal"
 NOTES_CANARY = "NOTES-CANARY-7c2e"
@@ -70,12 +91,14 @@ def api_routes(app: Any) -> list[tuple[str, str, Action]]:
     return found
 
 
-def expected_allowed(caller: str, action: Action) -> int | None:
+def expected_allowed(caller: str, action: Action, staff_only: bool = False) -> int | None:
     """None: the caller may use the route (any status but 401/403). Else the exact status."""
     if action is Action.public:
         return None
     if caller in ("anonymous", "revoked_key"):
         return 401
+    if staff_only and caller.startswith("partner"):
+        return 403
     allowed = {
         "viewer": {Action.read},
         # Restricted records (persons of interest): admins and editors only, never viewers nor partners.
@@ -153,6 +176,12 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
     # A person of interest whose name is the canary: no partner answer may ever hold it.
     person = await make_person(session, name=f"Persona {CANARY}", cases=[public_case])
     assignment = await make_assignment(session, person, public_school)
+    order = await make_order(session, visibility=Visibility.public)
+    closure = Closure(
+        institution_id=public_school.id, starts_on=date(2030, 3, 4), ends_on=date(2030, 3, 8), reason="Semana inhábil"
+    )
+    session.add(closure)
+    await session.flush()
     partner = await make_partner(session)
     spare_key_id, _ = await make_key(session, partner.id)
     _, read_key = await make_key(session, partner.id, (Scope.read,))
@@ -187,6 +216,8 @@ async def build_world(app, session, client_as) -> World:  # type: ignore[no-unty
         "proceeding_id": str(proceeding.id),
         "measure_id": str(measure.id),
         "subscription_id": str(subscription.id),
+        "order_id": str(order.id),
+        "closure_id": str(closure.id),
         "person_id": str(person.id),
         "assignment_id": str(assignment.id),
         # The public data download (/public/data/{dataset}.csv|json): a real dataset, so that the public
@@ -224,9 +255,11 @@ async def test_access_matrix(caller, app, session, client_as):
         headers = {"If-Match": '"1"'}
         kwargs: dict[str, Any] = {"headers": headers}
         if method in ("POST", "PATCH", "PUT"):
-            kwargs["json"] = {}
+            body = BODIES.get((method, path))
+            kwargs["json"] = body(world.ids) if body else {}
         answer = await client.request(method, url, **kwargs)
-        expected = SELF_AUTHENTICATED.get((method, path)) or expected_allowed(caller, action)
+        staff_only = (method, path) in STAFF_ONLY_ROUTES
+        expected = SELF_AUTHENTICATED.get((method, path)) or expected_allowed(caller, action, staff_only)
         if expected is None:
             assert answer.status_code not in (401, 403), f"{caller} {method} {path}: {answer.status_code} {answer.text}"
         else:
@@ -301,3 +334,13 @@ async def test_partner_writes_stay_within_their_visibility(app, session, client_
     )
     assert ok.status_code == 201, ok.text
     assert "internal_notes" not in ok.text
+
+
+def test_staff_only_routes_are_all_listed(app) -> None:  # type: ignore[no-untyped-def]
+    """A route that calls `staff_only` is in STAFF_ONLY_ROUTES, so the matrix expects partners' 403 there."""
+    calling = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and "staff_only(" in inspect.getsource(route.endpoint):
+            calling |= {(method, context.path_format) for method in route.methods - {"HEAD", "OPTIONS"}}
+    assert calling == STAFF_ONLY_ROUTES
