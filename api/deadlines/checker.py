@@ -100,7 +100,8 @@ async def check(session: AsyncSession, *, as_of: date, within_days: int) -> Chec
     ).one()
     fingerprint = await recipients_fingerprint(session)
     await _clear_stale_marks(session, fingerprint)
-    alerts, notifications, _ = (await session.execute(_alert_statement(as_of, soon_until, fingerprint))).one()
+    alerts, notifications = (await session.execute(_alert_statement(as_of, soon_until))).one()
+    await session.execute(_mark_statement(as_of, soon_until, fingerprint))
     report = CheckReport(
         as_of=as_of,
         within_days=within_days,
@@ -275,14 +276,39 @@ async def _clear_stale_marks(session: AsyncSession, fingerprint: str) -> None:
     )
 
 
-def _alert_statement(as_of: date, soon_until: date, fingerprint: str) -> Any:
-    """One statement: insert the missing alerts, then a notification for each alert inserted, and mark the
-    occurrences looked at; answers (alerts created, notifications created, occurrences marked)."""
-    recipients = _recipients()
-    threshold = case(
+def _threshold(as_of: date) -> Any:
+    return case(
         (Occurrence.due_on < as_of, literal(Threshold.overdue.value, String)),
         else_=literal(Threshold.due_soon.value, String),
-    ).label("threshold")
+    )
+
+
+def _unmarked(as_of: date, soon_until: date) -> list[ColumnElement[bool]]:
+    """The open occurrences that reached a threshold they are not marked at."""
+    return [
+        OPEN,
+        NOT_MARKED_OVERDUE,
+        Occurrence.due_on <= soon_until,
+        # unmarked, or marked due soon and now overdue
+        or_(Occurrence.alerted_threshold.is_(None), Occurrence.due_on < as_of),
+    ]
+
+
+def _mark_statement(as_of: date, soon_until: date, fingerprint: str) -> Any:
+    """Mark what `_alert_statement` just compared with the alerts (in the same transaction, under the lock)."""
+    return (
+        update(Occurrence)
+        .where(*_unmarked(as_of, soon_until))
+        .values(alerted_threshold=_threshold(as_of), alerted_for=fingerprint)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _alert_statement(as_of: date, soon_until: date) -> Any:
+    """One statement: insert the missing alerts, then a notification for each alert inserted; answers
+    (alerts created, notifications created)."""
+    recipients = _recipients()
+    threshold = _threshold(as_of).label("threshold")
     due = (
         select(
             Occurrence.id.label("occurrence_id"),
@@ -291,13 +317,7 @@ def _alert_statement(as_of: date, soon_until: date, fingerprint: str) -> Any:
         )
         .join(Obligation, Obligation.id == Occurrence.obligation_id)
         .join(CourtOrder, CourtOrder.id == Obligation.court_order_id)
-        .where(
-            OPEN,
-            NOT_MARKED_OVERDUE,
-            Occurrence.due_on <= soon_until,
-            # unmarked, or marked due soon and now overdue
-            or_(Occurrence.alerted_threshold.is_(None), Occurrence.due_on < as_of),
-        )
+        .where(*_unmarked(as_of, soon_until))
         .cte("due")
     )
     wanted = select(due.c.occurrence_id, due.c.threshold, recipients.c.recipient, literal(as_of).label("as_of")).join(
@@ -375,15 +395,7 @@ def _alert_statement(as_of: date, soon_until: date, fingerprint: str) -> Any:
         .returning(Notification.id)
         .cte("new_notifications")
     )
-    marked = (
-        update(_OCCURRENCES)
-        .where(_OCCURRENCES.c.id == due.c.occurrence_id)
-        .values(alerted_threshold=due.c.threshold, alerted_for=literal(fingerprint, String))
-        .returning(_OCCURRENCES.c.id)
-        .cte("marked")
-    )
     return select(
         select(func.count()).select_from(new_alerts).scalar_subquery(),
         select(func.count()).select_from(new_notifications).scalar_subquery(),
-        select(func.count()).select_from(marked).scalar_subquery(),
     )
