@@ -24,6 +24,9 @@ from api.obligations import service as obligations
 from api.obligations.models import ObligationKind
 from api.obligations.schemas import ObligationCreate
 from api.orm import DatePrecision, Visibility
+from api.proceedings import service as proceedings
+from api.proceedings.models import ProceedingKind, ProceedingStatus
+from api.proceedings.schemas import ProceedingCreate
 from api.schemas import DocumentaryDate
 
 DATA = Path(__file__).resolve().parent.parent / "demo" / "data" / "court_order_sep_2023.json"
@@ -31,6 +34,7 @@ DATA = Path(__file__).resolve().parent.parent / "demo" / "data" / "court_order_s
 TITLE = "Sentencia penal que ordena a la SEP medidas de prevención (caso de preescolar, Ciudad de México)"
 SEP = "Secretaría de Educación Pública (SEP)"
 COURT = "Juzgado penal de primera instancia (sentencia del caso de preescolar, CDMX)"
+TRIAL = "Proceso penal del caso de preescolar (Ciudad de México) en el que se dictó la sentencia"
 
 # The six actions in Spanish, faithful to the report's list.
 DESCRIPTIONS = {
@@ -70,16 +74,35 @@ async def _institution(session: AsyncSession, name: str) -> Institution:
 
 async def load_sep_order(session: AsyncSession) -> dict[str, int]:
     if await session.scalar(select(CourtOrder.id).where(CourtOrder.title == TITLE)) is not None:
-        return {"court_orders": 0, "obligations": 0}
+        return {"court_orders": 0, "obligations": 0, "trial_proceedings": 0}
     facts: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
     sep = await _institution(session, SEP)
     court = await _institution(session, COURT)
+    # A sentence comes out of a criminal trial: recorded so that the order hangs from its proceeding. The
+    # report does not say which of the documented preschools it concerns, so no case is attached.
+    trial = await proceedings.create_proceeding(
+        session,
+        SYSTEM,
+        ProceedingCreate(
+            kind=ProceedingKind.criminal_trial,
+            authority_id=court.id,
+            title=TRIAL,
+            status=ProceedingStatus.concluded,
+            summary=(
+                "Juicio penal ante un juzgado de primera instancia de la Ciudad de México, por el caso de un jardín "
+                "de niños público; la sentencia condenatoria fue confirmada en apelación. El informe no identifica "
+                "cuál de los casos documentados es."
+            ),
+            visibility=Visibility.public,
+        ),
+    )
     order = await orders.create_order(
         session,
         SYSTEM,
         CourtOrderCreate(
             title=TITLE,
             court_id=court.id,
+            proceeding_id=trial.proceeding.id,
             # "At the end of the same year in which the report is published": 2021, approximately.
             issued_on=DocumentaryDate(date=date(2021, 1, 1), precision=DatePrecision.year),
             notified_on=DocumentaryDate(date=date(2023, 8, 1), precision=DatePrecision.month),
@@ -112,4 +135,4 @@ async def load_sep_order(session: AsyncSession) -> dict[str, int]:
             ),
             today(),
         )
-    return {"court_orders": 1, "obligations": len(facts["obligations"])}
+    return {"court_orders": 1, "obligations": len(facts["obligations"]), "trial_proceedings": 1}

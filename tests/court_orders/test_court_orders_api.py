@@ -334,6 +334,16 @@ async def test_the_demo_sep_order_is_listed_with_nothing_complied(session, viewe
         "overdue": 0,
         "complied": 0,
     }
+    # It comes out of a criminal trial (the report does not say which preschool's, so no case is attached).
+    trial = (await viewer.get(f"/proceedings/{sep_order['proceeding_id']}")).json()
+    assert (trial["kind"], trial["status"], trial["authority_id"]) == (
+        "criminal_trial",
+        "concluded",
+        sep_order["court_id"],
+    )
+    assert trial["case_ids"] == []
+    await load_demo(session)  # idempotent: no second trial
+    assert [p["kind"] for p in (await viewer.get("/proceedings")).json()["items"]].count("criminal_trial") == 1
 
 
 # --- terms counted from the notification ----------------------------------------------------------

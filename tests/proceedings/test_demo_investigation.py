@@ -5,9 +5,13 @@ from sqlalchemy import func, select
 from api.demo.loader import load_demo
 from api.institutions.models import Institution
 from api.proceedings.demo import FGR_NAME, load_investigation
-from api.proceedings.models import InvestigativeMeasure, Proceeding, proceeding_cases
+from api.proceedings.models import InvestigativeMeasure, Proceeding, ProceedingKind, proceeding_cases
 
 FILE_NUMBER = "FED/SEIDO/UEITM-PO-CDMX/0000399/2021"
+# The demo also records the criminal trial behind the SEP order (tests/court_orders): count investigations.
+INVESTIGATIONS = (
+    select(func.count()).select_from(Proceeding).where(Proceeding.kind == ProceedingKind.criminal_investigation)
+)
 NOTHING = {"proceedings": 0, "proceeding_cases": 0, "measures": 0}
 
 
@@ -16,7 +20,7 @@ async def test_demo_load_twice_gives_one_investigation_with_27_cases_and_20_meas
     await load_investigation(session)
     assert await load_investigation(session) == NOTHING
 
-    assert await session.scalar(select(func.count()).select_from(Proceeding)) == 1
+    assert await session.scalar(INVESTIGATIONS) == 1
     assert await session.scalar(select(func.count()).select_from(InvestigativeMeasure)) == 20
 
     listed = (await viewer.get("/proceedings", params={"q": FILE_NUMBER})).json()["items"]
@@ -74,6 +78,6 @@ async def test_investigation_loaded_before_the_cases_gets_them_later(session):
     await load_investigation(session)
 
     assert await session.scalar(select(func.count()).select_from(Institution).where(Institution.name == FGR_NAME)) == 1
-    assert await session.scalar(select(func.count()).select_from(Proceeding)) == 1
+    assert await session.scalar(INVESTIGATIONS) == 1
     assert await session.scalar(select(func.count()).select_from(proceeding_cases)) == 27
     assert await session.scalar(select(func.count()).select_from(InvestigativeMeasure)) == 20
