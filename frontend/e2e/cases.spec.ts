@@ -54,7 +54,7 @@ test('a case page shows its sources, patterns, links and timeline', async ({ pag
   await expect(page.getByRole('heading', { name: 'Fuentes' })).toBeVisible();
   // A documentary date at its precision: the report is dated by month.
   await expect(page.locator('.sources')).toContainText('julio de 2024');
-  await expect(page.getByRole('link', { name: 'Varios agresores' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Varios presuntos agresores' })).toBeVisible();
   await expect(page.getByTestId('timeline')).toContainText('Inicio del periodo documentado');
   await screenshot(page, 'case');
 });

@@ -152,7 +152,7 @@ describe('similarity reasons', () => {
       kind: 'pattern',
       label: 'Patrones en común',
       values: [
-        { text: 'Varios agresores', href: '/cases?pattern=multiple_aggressors' },
+        { text: 'Varios presuntos agresores', href: '/cases?pattern=multiple_aggressors' },
         { text: 'Disfraces', href: '/cases?pattern=costumes' },
       ],
       weight: 4.2,
