@@ -124,7 +124,18 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or _is_connection_fault(exc):
         return await _database_down(request, exc)
-    if (sqlstate := _sqlstate(exc)).startswith("22"):
+    if (sqlstate := _sqlstate(exc)) in _TRANSIENT:
+        # The transaction lost a race with another one and was rolled back whole: nothing was saved, and
+        # the same request can simply be sent again.
+        logger.warning("transaction conflict %s on %s %s", sqlstate, request.method, request.url.path)
+        return problem_response(
+            ServiceUnavailable(
+                detail="This change collided with another one made at the same moment; nothing was saved. "
+                "Send it again.",
+                headers={"Retry-After": "1"},
+            )
+        )
+    if sqlstate.startswith("22"):
         # A value the database cannot take (out of range, a character it cannot store...) that no
         # validation caught: the request's fault, answered as such; the code only, never the message.
         logger.warning("data exception %s on %s %s", sqlstate, request.method, request.url.path)
@@ -135,6 +146,10 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
             )
         )
     return await _unexpected(request, exc)
+
+
+# serialization_failure, deadlock_detected: PostgreSQL's "try again" answers.
+_TRANSIENT = frozenset({"40001", "40P01"})
 
 
 def _sqlstate(exc: DBAPIError) -> str:

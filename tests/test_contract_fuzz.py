@@ -280,7 +280,8 @@ def _execute(schema: Any, found: Found) -> None:
             if CPYTHON_AST_RACE in message:
                 found.tool_faults.append(f"{event.label}: {message}")
             else:
-                found.errors.append(f"{event.label}: {message}")
+                causes = "".join(f"\n    caused by {cause!r}"[:2000] for cause in getattr(event.value, "exceptions", ()))
+                found.errors.append(f"{event.label}: {message}{causes}")
         elif isinstance(event, events.FatalError):
             found.errors.append(f"fatal: {event.exception!r}")
 

@@ -146,3 +146,22 @@ async def test_blank_text_means_the_same_to_the_document_and_the_service(app: Fa
     source = {"kind": "other", "reference": "r", "url": "https://example.org/a\x85b"}
     body = {"title": "Caso", "state": "MX-CMX", "year_start": 2020, "sources": [source]}
     assert fields(problem(await admin.post("/cases", json=body), 422)) == {"sources.0.url"}
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+async def test_a_lost_race_is_a_503_to_retry_never_a_500(
+    admin: httpx.AsyncClient, session, monkeypatch, sqlstate
+) -> None:  # type: ignore[no-untyped-def]
+    """A deadlock or serialization failure, raised by PostgreSQL itself, rolls the request back whole:
+    the answer says to send it again."""
+    from sqlalchemy import text
+
+    from api.cases import service
+
+    async def collide(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await session.execute(text(f"DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '{sqlstate}'; END $$"))
+
+    monkeypatch.setattr(service, "read_cases", collide)
+    answer = await admin.get("/cases")
+    body = problem(answer, 503)
+    assert answer.headers["retry-after"] == "1" and "nothing was saved" in body["detail"]
