@@ -53,6 +53,9 @@ _bearer = HTTPBearer(auto_error=False, description="A staff session token from P
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A partner organization's API key")
 
 
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def current_caller(
     request: Request,
     session: Session,
@@ -71,6 +74,8 @@ async def current_caller(
         )
     await restrict_rows(session, caller)
     audit.set_actor(session, caller.actor)
+    if request.method not in _READS:
+        await audit.serialize_writes(session)
     request.state.caller = caller
     return caller
 

@@ -181,6 +181,17 @@ def append_events(connection: Connection, actor: str, events: Sequence[PendingEv
     connection.execute(_APPEND, {**columns, "actor": actor, "request_id": request})
 
 
+async def serialize_writes(session: AsyncSession) -> None:
+    """Take the audit chain's lock now, before the transaction locks any row.
+
+    Every audited write takes this lock at its first flush anyway. A transaction that first locked rows
+    (`FOR UPDATE`, `FOR SHARE`, or the key-share lock an insert takes on the rows it refers to) and then
+    waited here could deadlock with one that held this lock and wanted those rows; taking it first
+    gives every writer the same order. Writes were serialized from their first flush to their commit
+    already, so this costs them little more."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
 _BEFORE_KEY = "vigia.audit.before"
 
 

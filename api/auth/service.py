@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, CallerKind
-from api.audit.service import record_access, set_actor
+from api.audit.service import record_access, serialize_writes, set_actor
 from api.auth.models import AccessToken
 from api.errors import LoginRefused, Unauthenticated
 from api.security import (
@@ -36,6 +36,7 @@ async def login(session: AsyncSession, email: str, password: str, lifetime: time
     Login bookkeeping (failed attempts, lock-out, last login) is written without bumping the user's
     version, so that logging in never makes an admin's pending edit of the account stale.
     """
+    await serialize_writes(session)
     user = (
         await session.execute(
             select(User.id, User.role, User.password_hash, User.is_active, User.failed_logins, User.locked_until)

@@ -51,6 +51,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import service as audit
 from api.court_orders.models import CourtOrder
 from api.deadlines.schemas import CheckReport
 from api.errors import invalid
@@ -88,6 +89,7 @@ async def check(session: AsyncSession, *, as_of: date, within_days: int) -> Chec
     if within_days < 0:
         raise invalid("within_days", "must not be negative")
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHECK_LOCK_KEY})
+    await audit.serialize_writes(session)
     added = await extend_occurrences(session, as_of)
     soon_until = as_of + timedelta(days=within_days)
     overdue, due_soon = (
