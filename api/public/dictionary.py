@@ -48,7 +48,12 @@ FIELDS: dict[Dataset, list[FieldSpec]] = {
             "Número aproximado de víctimas (ningún niño o niña se nombra jamás).",
             "Approximate number of victims (no child is ever named).",
         ),
-        ("aggressors_count", "integer", "Número aproximado de presuntos agresores.", "Approximate number of alleged aggressors."),
+        (
+            "aggressors_count",
+            "integer",
+            "Número aproximado de presuntos agresores.",
+            "Approximate number of alleged aggressors.",
+        ),
         (
             "patterns",
             "list",

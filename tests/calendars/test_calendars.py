@@ -245,7 +245,7 @@ def test_the_moved_day_count_is_the_closures_working_days():
 
 async def test_moving_an_order_to_another_court_applies_that_courts_calendar(editor, session, monkeypatch):
     monkeypatch.setattr("api.court_orders.router.today", lambda: TODAY)
-    court, sep, order = await court_with_order(session)
+    _court, sep, order = await court_with_order(session)
     term = await make_obligation(session, order, sep, TEN_BUSINESS_DAYS)
     other = await make_institution(session, kind=InstitutionKind.court, name="Juzgado Penal 3")
     closed = await editor.post("/calendars", json=closure(other, "2025-01-13", "2025-01-19"))
