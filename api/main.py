@@ -31,6 +31,7 @@ from api.persons.router import router as persons_router
 from api.problems import install_error_handlers
 from api.proceedings.router import measures_router
 from api.proceedings.router import router as proceedings_router
+from api.public.fastpath import PublicOrderFastPath
 from api.public.router import router as public_router
 from api.reports.router import router as reports_router
 from api.states.router import router as states_router
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ],
             expose_headers=["ETag", "Location", "Retry-After", "Link"],
         )
+    # Inside the request context (ids, access lines, metrics): repeat public order reads skip the framework.
+    app.add_middleware(PublicOrderFastPath)
     app.add_middleware(RequestContextMiddleware, api_prefix=API_PREFIX)
     app.include_router(api_router())
     # Before the dashboard's catch-all route. It authenticates itself (VIGIA_METRICS_TOKEN).

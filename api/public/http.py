@@ -22,6 +22,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from fastapi import Request, Response
 
@@ -68,6 +69,16 @@ def headers(etag: str, vary: str | None = None, extra: Mapping[str, str] | None 
     if vary:
         values["Vary"] = vary
     return values
+
+
+def order_representation(kind: str, lang: str | None = None) -> str:
+    """The representation part of a court order answer's ETag: `json`, or `card.es`, `badge.en`…"""
+    return kind if kind == "json" else f"{kind}.{lang or 'es'}"
+
+
+def order_etag(request: Request, fingerprint: str, representation: str, as_of: date) -> str:
+    """The ETag of a public court order's answer (the routes and api/public/fastpath.py both use it)."""
+    return etag_of(request_key(request, representation), fingerprint, as_of.isoformat())
 
 
 def not_modified(etag: str, vary: str | None = None) -> Response:
@@ -123,6 +134,10 @@ async def conditional(
     if rendered is None:
         rendered = await render()
         BODIES.put(etag, rendered)
+    return cached_response(etag, rendered, vary)
+
+
+def cached_response(etag: str, rendered: Rendered, vary: str | None = None) -> Response:
     return Response(rendered.body, media_type=rendered.media_type, headers=headers(etag, vary, rendered.extra_headers))
 
 

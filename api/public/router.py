@@ -104,7 +104,7 @@ async def _order_etag(request: Request, session: Session, order_id: uuid.UUID, r
     count, fingerprint = await service.orders_fingerprint(session, order_id)
     if count == 0:
         raise NotFound(detail="No such public court order.")
-    return http.etag_of(http.request_key(request, representation), fingerprint, as_of.isoformat())
+    return http.order_etag(request, fingerprint, representation, as_of)
 
 
 @router.get(
@@ -117,7 +117,7 @@ async def get_court_order(request: Request, session: Session, caller: Public, or
     order sets no deadline), and the clock: days since notification, counted at the notification's
     precision and flagged `approximate` when it is known only to the month or year."""
     as_of = today()
-    etag = await _order_etag(request, session, order_id, "json", as_of)
+    etag = await _order_etag(request, session, order_id, http.order_representation("json"), as_of)
 
     async def render() -> http.Rendered:
         order = await service.court_order(session, order_id, as_of)
@@ -150,7 +150,7 @@ async def order_card(
 ) -> Response:
     """A small self-contained HTML card of the order's clock, to embed in an iframe: no script."""
     as_of = today()
-    etag = await _order_etag(request, session, order_id, f"card.{lang.value}", as_of)
+    etag = await _order_etag(request, session, order_id, http.order_representation("card", lang.value), as_of)
 
     async def render() -> http.Rendered:
         order = await service.court_order(session, order_id, as_of)
@@ -173,7 +173,7 @@ async def order_badge(
 ) -> Response:
     """An SVG badge: "SEP · 0/6 cumplidas · 1,215 días"."""
     as_of = today()
-    etag = await _order_etag(request, session, order_id, f"badge.{lang.value}", as_of)
+    etag = await _order_etag(request, session, order_id, http.order_representation("badge", lang.value), as_of)
 
     async def render() -> http.Rendered:
         order = await service.court_order(session, order_id, as_of)

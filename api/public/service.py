@@ -100,7 +100,11 @@ async def cases_fingerprint(session: AsyncSession) -> str:
 
 async def orders_fingerprint(session: AsyncSession, order_id: uuid.UUID | None = None) -> tuple[int, str]:
     """How many public orders there are (in scope), and the fingerprint of everything they show."""
-    row = await _fingerprint(session, ORDERS_FINGERPRINT_SQL, order_id)
+    return orders_fingerprint_of(await _fingerprint(session, ORDERS_FINGERPRINT_SQL, order_id))
+
+
+def orders_fingerprint_of(row: Sequence[Any]) -> tuple[int, str]:
+    """ORDERS_FINGERPRINT_SQL's row as (how many public orders, the fingerprint)."""
     return int(row[0].split("/", 1)[0]), "|".join(str(v) for v in row)
 
 
