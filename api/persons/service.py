@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import text_search
 from api.access import Caller, sees_persons, visible
 from api.audit import service as audit
 from api.cases.models import Case
@@ -58,11 +59,6 @@ class PersonFilters:
     q: str | None = None
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def person_conditions(caller: Caller, f: PersonFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [visible_persons(caller)]
     if f.legal_situation is not None:
@@ -74,7 +70,7 @@ def person_conditions(caller: Caller, f: PersonFilters) -> list[ColumnElement[bo
             exists().where(PersonAssignment.person_id == Person.id, PersonAssignment.institution_id == f.institution_id)
         )
     if f.q and f.q.strip():
-        pattern = _like_pattern(f.q)
+        pattern = text_search.containing(f.q)
         conditions.append(
             or_(
                 Person.name.ilike(pattern, escape="\\"),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import text_search
 from api.access import Caller, check_writable, visible
 from api.audit import service as audit
 from api.cases.models import Case
@@ -79,11 +80,6 @@ def _check_not_future(name: str, value: DocumentaryDate | None) -> None:
 # --- proceedings -------------------------------------------------------------------------------
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def proceeding_conditions(caller: Caller, f: ProceedingFilters) -> list[ColumnElement[bool]]:
     """Every proceeding list filters through here, visibility first."""
     conditions: list[ColumnElement[bool]] = [visible(caller, Proceeding.visibility)]
@@ -101,7 +97,7 @@ def proceeding_conditions(caller: Caller, f: ProceedingFilters) -> list[ColumnEl
         )
         conditions.append(exists(about_case))
     if f.q and f.q.strip():
-        pattern = _like_pattern(f.q)
+        pattern = text_search.containing(f.q)
         conditions.append(
             or_(Proceeding.title.ilike(pattern, escape="\\"), Proceeding.file_number.ilike(pattern, escape="\\"))
         )

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import text_search
 from api.auth.service import revoke_all_sessions
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.pagination import PageParams, apply_keyset, split_page
@@ -30,10 +31,6 @@ class UserFilters:
 async def _hash(password: str) -> str:
     # Argon2id costs tens of milliseconds of CPU: off the event loop.
     return await asyncio.to_thread(hash_password, password)
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _duplicate_email() -> Conflict:
@@ -66,7 +63,7 @@ def _filters(f: UserFilters) -> list[ColumnElement[bool]]:
     if f.is_active is not None:
         conditions.append(User.is_active.is_(f.is_active))
     if f.q:
-        pattern = f"%{_like_escaped(f.q.strip())}%"
+        pattern = text_search.containing(f.q)
         conditions.append(or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\")))
     return conditions
 
