@@ -1,5 +1,6 @@
 """Building blocks shared by every domain's request and response bodies."""
 
+import calendar
 import datetime as dt
 import re
 import uuid
@@ -146,6 +147,19 @@ class DocumentaryDate(BaseModel):
     @classmethod
     def from_columns(cls, value: dt.date | None, precision: DatePrecision | None) -> "DocumentaryDate | None":
         return None if value is None else cls(date=value, precision=precision or DatePrecision.day)
+
+    @staticmethod
+    def columns(name: str, value: "DocumentaryDate | None") -> dict[str, Any]:
+        """The model's two columns for a documentary date field `name`: `name` and `name_precision`."""
+        return {name: value.date if value else None, f"{name}_precision": value.precision if value else None}
+
+    def last_day(self) -> dt.date:
+        """The latest day this date may stand for ("May 2023" may be the 31st, "2019" 31 December)."""
+        if self.precision is DatePrecision.year:
+            return dt.date(self.date.year, 12, 31)
+        if self.precision is DatePrecision.month:
+            return dt.date(self.date.year, self.date.month, calendar.monthrange(self.date.year, self.date.month)[1])
+        return self.date
 
     def display(self) -> str:
         if self.precision is DatePrecision.year:

@@ -234,8 +234,21 @@ async def record_access(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Record a read that matters: an evidence download, an export, a restricted record."""
-    event_ = PendingEvent(action, record_type, record_id, None, detail)
-    await session.run_sync(lambda sync_session: append_events(sync_session.connection(), caller.actor, [event_]))
+    await record_accesses(session, caller, action, record_type, [record_id], detail)
+
+
+async def record_accesses(
+    session: AsyncSession,
+    caller: Caller,
+    action: str,
+    record_type: str,
+    record_ids: Sequence[str | None],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One event per record read, appended together (a list answer reads many)."""
+    events = [PendingEvent(action, record_type, record_id, None, detail) for record_id in record_ids]
+    if events:
+        await session.run_sync(lambda sync_session: append_events(sync_session.connection(), caller.actor, events))
 
 
 @dataclass(frozen=True)

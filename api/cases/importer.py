@@ -38,6 +38,7 @@ from api.db import Database
 from api.errors import DomainError, invalid
 from api.institutions.models import Institution
 from api.orm import Visibility, new_id
+from api.schemas import DocumentaryDate
 from api.states.models import State
 
 log = logging.getLogger(__name__)
@@ -243,9 +244,8 @@ def _records(
                 "position": position,
                 "kind": s.kind,
                 "reference": s.reference,
-                "date": s.date.date if s.date else None,
-                "date_precision": s.date.precision if s.date else None,
                 "url": s.url,
+                **DocumentaryDate.columns("date", s.date),
             }
             sources.append(source)
             events.append(audit.creation_event(CaseSource, source))

@@ -20,6 +20,7 @@ from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution, Sector
 from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, split_page
+from api.schemas import DocumentaryDate
 from api.states.service import ensure_state
 from api.text_search import matches
 
@@ -211,9 +212,8 @@ def _sources(items: Sequence[SourceIn]) -> list[CaseSource]:
             position=i,
             kind=s.kind,
             reference=s.reference,
-            date=s.date.date if s.date else None,
-            date_precision=s.date.precision if s.date else None,
             url=s.url,
+            **DocumentaryDate.columns("date", s.date),
         )
         for i, s in enumerate(items)
     ]

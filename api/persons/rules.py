@@ -4,10 +4,8 @@ The vocabulary keeps the presumption of innocence: a person is "señalada" (name
 "agresor" or a "perpetrador"; only a conviction is a finding of guilt.
 """
 
-import calendar
 from datetime import date
 
-from api.orm import DatePrecision
 from api.persons.models import LegalSituation, StaffRole
 from api.schemas import DocumentaryDate
 
@@ -41,21 +39,12 @@ def is_current(ended_on: date | None) -> bool:
     return ended_on is None
 
 
-def last_day(value: DocumentaryDate) -> date:
-    """The latest day a documentary date may stand for ("2019" may be 31 December)."""
-    if value.precision is DatePrecision.year:
-        return date(value.date.year, 12, 31)
-    if value.precision is DatePrecision.month:
-        return date(value.date.year, value.date.month, calendar.monthrange(value.date.year, value.date.month)[1])
-    return value.date
-
-
 def ends_before_start(started_on: DocumentaryDate | None, ended_on: DocumentaryDate | None) -> bool:
     """Whether a period certainly ends before it starts. Imprecise dates get the benefit of the doubt: a
     post from 15 May 2019 that ended "in May 2019" is possible."""
     if started_on is None or ended_on is None:
         return False
-    return last_day(ended_on) < started_on.date
+    return ended_on.last_day() < started_on.date
 
 
 def period_label(started_on: DocumentaryDate | None, ended_on: DocumentaryDate | None) -> str:

@@ -34,8 +34,8 @@ READ_ACTION = "persons.read"
 
 async def audit_reads(session: AsyncSession, caller: Caller, person_ids: Iterable[uuid.UUID], via: str) -> None:
     """One audit event per person read, naming the answer that showed it."""
-    for person_id in sorted(set(person_ids)):
-        await audit.record_access(session, caller, READ_ACTION, "persons", str(person_id), {"via": via})
+    ids = [str(person_id) for person_id in sorted(set(person_ids))]
+    await audit.record_accesses(session, caller, READ_ACTION, "persons", ids, {"via": via})
 
 
 def visible_persons(caller: Caller) -> ColumnElement[bool]:
@@ -248,10 +248,6 @@ async def delete_person(session: AsyncSession, caller: Caller, person_id: uuid.U
 # --- assignments -------------------------------------------------------------------------------
 
 
-def _date_columns(name: str, value: DocumentaryDate | None) -> dict[str, Any]:
-    return {name: value.date if value else None, f"{name}_precision": value.precision if value else None}
-
-
 async def _check_institution(
     session: AsyncSession, caller: Caller, field: str, institution_id: uuid.UUID | None
 ) -> None:
@@ -305,8 +301,8 @@ async def create_assignment(
     assignment = PersonAssignment(
         **values,
         person_id=person.id,
-        **_date_columns("started_on", data.started_on),
-        **_date_columns("ended_on", data.ended_on),
+        **DocumentaryDate.columns("started_on", data.started_on),
+        **DocumentaryDate.columns("ended_on", data.ended_on),
     )
     session.add(assignment)
     await session.flush()
@@ -349,7 +345,7 @@ async def update_assignment(
     changes = data.model_dump(exclude_unset=True, exclude=set(_DATES))
     for name in _DATES:
         if name in sent:
-            changes.update(_date_columns(name, dates[name]))
+            changes.update(DocumentaryDate.columns(name, dates[name]))
     for name, value in changes.items():
         setattr(assignment, name, value)
     await session.flush()

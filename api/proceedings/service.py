@@ -4,12 +4,10 @@ A measure has no visibility of its own: it is read through its proceeding, whose
 The cases a proceeding is about are shown, and replaced, only among those the caller may see.
 """
 
-import calendar
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +19,6 @@ from api.cases.models import Case
 from api.clock import today
 from api.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution
-from api.orm import DatePrecision
 from api.pagination import PageParams, apply_keyset, split_page
 from api.proceedings.models import (
     InvestigativeMeasure,
@@ -56,19 +53,6 @@ class ProceedingFilters:
 
 
 # --- dates -------------------------------------------------------------------------------------
-
-
-def _date_columns(name: str, value: DocumentaryDate | None) -> dict[str, Any]:
-    return {name: value.date if value else None, f"{name}_precision": value.precision if value else None}
-
-
-def _last_day(value: DocumentaryDate) -> date:
-    """The latest day a documentary date may stand for ("May 2023" may be the 31st)."""
-    if value.precision is DatePrecision.year:
-        return date(value.date.year, 12, 31)
-    if value.precision is DatePrecision.month:
-        return date(value.date.year, value.date.month, calendar.monthrange(value.date.year, value.date.month)[1])
-    return value.date
 
 
 def _check_not_future(name: str, value: DocumentaryDate | None) -> None:
@@ -241,7 +225,7 @@ async def create_proceeding(session: AsyncSession, caller: Caller, data: Proceed
     _check_not_future("opened_on", data.opened_on)
     await _check_cases(session, caller, data.case_ids)
     values = data.model_dump(exclude={"opened_on", "case_ids"})
-    proceeding = Proceeding(**values, **_date_columns("opened_on", data.opened_on))
+    proceeding = Proceeding(**values, **DocumentaryDate.columns("opened_on", data.opened_on))
     session.add(proceeding)
     await session.flush()
     await _replace_cases(session, caller, proceeding, data.case_ids)
@@ -266,7 +250,7 @@ async def update_proceeding(
         await _check_authority(session, caller, changes["authority_id"])
     if "opened_on" in data.model_fields_set:
         _check_not_future("opened_on", data.opened_on)
-        changes.update(_date_columns("opened_on", data.opened_on))
+        changes.update(DocumentaryDate.columns("opened_on", data.opened_on))
     if data.case_ids is not None:
         await _check_cases(session, caller, data.case_ids)
     for name, value in changes.items():
@@ -328,7 +312,7 @@ def _check_measure(
     if responded_on is not None and status in _UNANSWERED:
         field = "responded_on" if "responded_on" in sent else "status"
         raise invalid(field, f"a measure with status {status.value} has no response date")
-    if requested_on is not None and responded_on is not None and _last_day(responded_on) < requested_on.date:
+    if requested_on is not None and responded_on is not None and responded_on.last_day() < requested_on.date:
         field = "responded_on" if "responded_on" in sent or "requested_on" not in sent else "requested_on"
         raise invalid(field, "the response cannot come before the request")
 
@@ -343,8 +327,8 @@ async def create_measure(
     measure = InvestigativeMeasure(
         **values,
         proceeding_id=proceeding.id,
-        **_date_columns("requested_on", data.requested_on),
-        **_date_columns("responded_on", data.responded_on),
+        **DocumentaryDate.columns("requested_on", data.requested_on),
+        **DocumentaryDate.columns("responded_on", data.responded_on),
     )
     session.add(measure)
     await session.flush()
@@ -379,9 +363,9 @@ async def update_measure(
     _check_measure(requested_on, responded_on, status, sent)
     changes = data.model_dump(exclude_unset=True, exclude={"requested_on", "responded_on"})
     if "requested_on" in sent:
-        changes.update(_date_columns("requested_on", data.requested_on))
+        changes.update(DocumentaryDate.columns("requested_on", data.requested_on))
     if "responded_on" in sent:
-        changes.update(_date_columns("responded_on", data.responded_on))
+        changes.update(DocumentaryDate.columns("responded_on", data.responded_on))
     for name, value in changes.items():
         setattr(measure, name, value)
     await session.flush()
