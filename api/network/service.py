@@ -1,14 +1,14 @@
 """The network around a record: cases, institutions, persons, proceedings and court orders, and the typed
 edges between them, reached breadth-first up to a depth.
 
-Each level costs one statement per relation (seven at most), whatever the number of nodes in it, and the
-labels one statement per kind of node at the end. Every node and every edge passes the caller's access:
+Each level costs one statement per relation (seven at most), whatever the number of nodes in it, and one
+statement per kind of node newly reached, which checks its visibility and reads its label at once. Every node and every edge passes the caller's access:
 records by their visibility (`api.access.visible`), persons and anything touching them only for those who
 see `restricted` records, and case links that reveal a person (`shared_person`) only for NGO staff.
 """
 
 import uuid
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,33 +182,19 @@ def _relations(caller: Caller, edge_types: Iterable[EdgeKind]) -> list[Relation]
     return [r for r in RELATIONS if r.edge in wanted and (persons or not r.touches_persons)]
 
 
-async def _visible_keys(session: AsyncSession, caller: Caller, keys: Iterable[NodeKey]) -> set[NodeKey]:
-    """Those of the keys the caller may see: one lookup by primary key per kind of node."""
-    by_kind: dict[NodeKind, list[uuid.UUID]] = {}
-    for key in keys:
-        by_kind.setdefault(key.kind, []).append(key.record_id)
-    found: set[NodeKey] = set()
-    for kind, ids in by_kind.items():
-        if kind is NodeKind.person and not sees_persons(caller):
-            continue
-        model = _TABLES[kind]
-        stmt = select(model.id).where(model.id.in_(ids), visible(caller, model.visibility))
-        found.update(NodeKey(kind, record_id) for record_id in (await session.scalars(stmt)).all())
-    return found
-
-
 async def _neighbours(
     session: AsyncSession,
     caller: Caller,
     relations: list[Relation],
     frontier: list[NodeKey],
-    known: Container[NodeKey],
+    described: dict[NodeKey, tuple[str, str | None]],
 ) -> list[Edge]:
     """The edges of the given relations that touch the frontier and whose other end the caller may see.
 
     The relations are read from the frontier's side only (its nodes are known to be visible); the far ends
-    are then checked by primary key in one statement per kind. A filter on visibility inside each
-    relation's statement made the planner scan whole tables for callers who see most rows."""
+    not described yet are then described, which checks their visibility, by primary key in one statement
+    per kind (`described` grows with them). A filter on visibility inside each relation's statement made
+    the planner scan whole tables for callers who see most rows."""
     by_kind: dict[NodeKind, list[uuid.UUID]] = {}
     for key in frontier:
         by_kind.setdefault(key.kind, []).append(key.record_id)
@@ -231,9 +217,9 @@ async def _neighbours(
                     [label] if label else [],
                 )
             )
-    unknown = {end for edge in found for end in (edge.source, edge.target) if end not in known}
-    seen = await _visible_keys(session, caller, unknown)
-    return [e for e in found if all(end in known or end in seen for end in (e.source, e.target))]
+    unknown = {end for edge in found for end in (edge.source, edge.target) if end not in described}
+    described.update(await _describe(session, caller, unknown))
+    return [e for e in found if e.source in described and e.target in described]
 
 
 # --- labels ----------------------------------------------------------------------------------------
@@ -330,7 +316,9 @@ async def network(
     truncated = False
     frontier = [center]
     for _ in range(depth):
-        found = sorted(await _neighbours(session, caller, relations, frontier, nodes), key=lambda e: (e.id, e.labels))
+        found = sorted(
+            await _neighbours(session, caller, relations, frontier, described), key=lambda e: (e.id, e.labels)
+        )
         reached: dict[NodeKey, None] = {}
         for edge in found:
             for end in (edge.source, edge.target):
@@ -347,13 +335,10 @@ async def network(
                 kept.labels.extend(label for label in edge.labels if label not in kept.labels)
         if not frontier:
             break
-    described.update(await _describe(session, caller, [k for k in nodes if k != center]))
     node_out = [
         NodeOut(id=str(k), kind=k.kind, record_id=k.record_id, label=described[k][0], detail=described[k][1])
         for k in nodes
-        if k in described
     ]
-    shown = {n.id for n in node_out}
     edge_out = [
         EdgeOut(
             id=e.id,
@@ -363,9 +348,8 @@ async def network(
             label=("; " if e.kind is EdgeKind.same_person else ", ").join(e.labels) or None,
         )
         for e in sorted(edges.values(), key=lambda e: e.id)
-        if str(e.source) in shown and str(e.target) in shown
     ]
-    persons = [k.record_id for k in nodes if k.kind is NodeKind.person and k in described]
+    persons = [k.record_id for k in nodes if k.kind is NodeKind.person]
     if persons:
         await audit_reads(session, caller, persons, "network")
     return NetworkOut(center=str(center), depth=depth, nodes=node_out, edges=edge_out, truncated=truncated)
