@@ -71,9 +71,14 @@ def rarity_weight(total: int, with_it: int) -> float:
     return math.log(total / with_it)
 
 
+def _last_year(period: tuple[int, int | None]) -> int:
+    """An open end means the start year."""
+    return period[1] if period[1] is not None else period[0]
+
+
 def period_overlap(a: tuple[int, int | None], b: tuple[int, int | None]) -> tuple[int, int] | None:
     """The years two periods share, or None."""
-    start, end = max(a[0], b[0]), min(a[1] if a[1] is not None else a[0], b[1] if b[1] is not None else b[0])
+    start, end = max(a[0], b[0]), min(_last_year(a), _last_year(b))
     return (start, end) if start <= end else None
 
 
@@ -81,7 +86,7 @@ def period_weight(a: tuple[int, int | None], b: tuple[int, int | None]) -> float
     overlap = period_overlap(a, b)
     if overlap is None:
         return 0.0
-    span = max(a[1] if a[1] is not None else a[0], b[1] if b[1] is not None else b[0]) - min(a[0], b[0]) + 1
+    span = max(_last_year(a), _last_year(b)) - min(a[0], b[0]) + 1
     return PERIOD_WEIGHT * (overlap[1] - overlap[0] + 1) / span
 
 
@@ -145,13 +150,14 @@ def reasons_for(
             ids = sorted(records)
             detail = one if len(ids) == 1 else several.format(n=len(ids))
             reasons.append(Reason(kind, sum(records.values()), ids, detail))
-    overlap = period_overlap((target.year_start, target.year_end), (other.year_start, other.year_end))
+    periods = (target.year_start, target.year_end), (other.year_start, other.year_end)
+    overlap = period_overlap(*periods)
     if overlap is not None:
         years = f"en {overlap[0]}" if overlap[0] == overlap[1] else f"de {overlap[0]} a {overlap[1]}"
         reasons.append(
             Reason(
                 ReasonKind.period,
-                period_weight((target.year_start, target.year_end), (other.year_start, other.year_end)),
+                period_weight(*periods),
                 [_years(overlap)],
                 f"Los periodos coinciden {years}",
             )
