@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.access import Caller, check_writable, visible
 from api.audit import service as audit
+from api.cases import service as case_service
 from api.cases.models import Case, CaseSource
 from api.cases.schemas import CaseCreate
 from api.db import Database
@@ -40,6 +41,7 @@ from api.institutions.models import Institution
 from api.orm import Visibility, new_id
 from api.schemas import DocumentaryDate
 from api.states.models import State
+from api.states.service import NOT_A_STATE
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +179,12 @@ def _validate(
         try:
             data = CaseCreate.model_validate(row_to_body(row, default_visibility))
             check_writable(caller, data.visibility, data.model_fields_set)
+            case_service.check_period(data.year_start, data.year_end)
         except ValidationError as exc:
             refused.extend(validation_refusals(number, exc))
             continue
         except DomainError as exc:
             refused.extend(Refusal(number, e.field, e.message) for e in exc.errors)
-            continue
-        if data.year_end is not None and data.year_end < data.year_start:
-            refused.append(Refusal(number, "year_end", "must not be before year_start"))
             continue
         valid.append((number, data))
     return valid, refused
@@ -212,11 +212,11 @@ async def _check_references(
     refused: list[Refusal] = []
     for number, data in valid:
         if data.state not in known_states:
-            refused.append(Refusal(number, "state", "not a state code; use the ISO 3166-2 code, e.g. MX-CMX"))
+            refused.append(Refusal(number, "state", NOT_A_STATE))
         elif data.institution_id is not None and data.institution_id not in known_institutions:
             refused.append(Refusal(number, "institution_id", "no such institution"))
         elif data.report_number is not None and data.report_number in used:
-            refused.append(Refusal(number, "report_number", "already used by another case"))
+            refused.append(Refusal(number, "report_number", case_service.REPORT_NUMBER_USED))
         else:
             if data.report_number is not None:
                 used.add(data.report_number)

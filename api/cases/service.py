@@ -229,8 +229,11 @@ async def _check_institution(session: AsyncSession, caller: Caller, institution_
         raise invalid("institution_id", "no such institution")
 
 
-def _check_period(case: Case) -> None:
-    if case.year_end is not None and case.year_end < case.year_start:
+REPORT_NUMBER_USED = "already used by another case"
+
+
+def check_period(year_start: int, year_end: int | None) -> None:
+    if year_end is not None and year_end < year_start:
         raise invalid("year_end", "must not be before year_start")
 
 
@@ -241,7 +244,7 @@ async def _flush(session: AsyncSession) -> None:
         if "uq_cases_report_number" in str(exc.orig):
             raise Conflict(
                 detail="Another case has this report number.",
-                errors=[FieldError("report_number", "already used by another case")],
+                errors=[FieldError("report_number", REPORT_NUMBER_USED)],
             ) from None
         raise
 
@@ -252,7 +255,7 @@ async def create_case(session: AsyncSession, caller: Caller, data: CaseCreate) -
     await _check_institution(session, caller, data.institution_id)
     values = data.model_dump(exclude={"sources", "patterns"})
     case = Case(**values, patterns=[p.value for p in data.patterns], sources=_sources(data.sources))
-    _check_period(case)
+    check_period(case.year_start, case.year_end)
     session.add(case)
     await _flush(session)
     return await get_case(session, caller, case.id)
@@ -284,7 +287,7 @@ async def update_case(
         case.sources = _sources(data.sources)
         # Sources are rows of their own: touch the case so its version (ETag) moves too.
         case.updated_at = func.now()
-    _check_period(case)
+    check_period(case.year_start, case.year_end)
     await _flush(session)
     return await get_case(session, caller, case.id)
 

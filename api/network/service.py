@@ -2,9 +2,10 @@
 edges between them, reached breadth-first up to a depth.
 
 Each level costs one statement per relation (seven at most), whatever the number of nodes in it, and one
-statement per kind of node newly reached, which checks its visibility and reads its label at once. Every node and every edge passes the caller's access:
-records by their visibility (`api.access.visible`), persons and anything touching them only for those who
-see `restricted` records, and case links that reveal a person (`shared_person`) only for NGO staff.
+statement per kind of node newly reached, which checks its visibility and reads its label at once. Every
+node and every edge passes the caller's access: records by their visibility (`api.access.visible`),
+persons and anything touching them only for those who see `restricted` records, and case links that
+reveal a person (`shared_person`) only for NGO staff.
 """
 
 import uuid

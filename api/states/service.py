@@ -12,9 +12,12 @@ async def list_states(session: AsyncSession) -> Sequence[State]:
     return (await session.scalars(select(State).order_by(State.inegi_code))).all()
 
 
+NOT_A_STATE = "not a state code; use the ISO 3166-2 code, e.g. MX-CMX"
+
+
 async def ensure_state(session: AsyncSession, code: str | None, field: str = "state") -> None:
     if code is not None and await session.get(State, code) is None:
-        raise invalid(field, "not a state code; use the ISO 3166-2 code, e.g. MX-CMX")
+        raise invalid(field, NOT_A_STATE)
 
 
 def _fold(text: str) -> str:
