@@ -24,7 +24,7 @@ from api.public.i18n import Lang
 from api.public.service import ORDERS_FINGERPRINT_SQL, orders_fingerprint_of
 
 PREFIX = "/api/v1/public/court-orders/"
-_ORDER_PATH = re.compile(r"^/api/v1/public/court-orders/([0-9a-fA-F-]{36})(/card|/badge\.svg)?$")
+_ORDER_PATH = re.compile(rf"^{re.escape(PREFIX)}([0-9a-fA-F-]{{36}})(/card|/badge\.svg)?$")
 # What each of the order's answers is, as the routes name it in the ETag (api/public/router.py), and the
 # route template metrics count it under.
 _ANSWERS = {
