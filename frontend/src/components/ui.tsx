@@ -196,6 +196,16 @@ export function Section({
   );
 }
 
+/** A headline figure: its value (a number, or a number with its total) and what it counts. */
+export function Kpi({ value, label, alert = false }: { value: ComponentChildren; label: string; alert?: boolean }) {
+  return (
+    <li class={alert ? 'kpi kpi-alert' : 'kpi'}>
+      <span class="kpi-value">{value}</span>
+      <span class="kpi-label">{label}</span>
+    </li>
+  );
+}
+
 export function Facts({ items }: { items: [string, ComponentChildren][] }) {
   return (
     <dl class="facts">

@@ -1,7 +1,7 @@
 import { allPages, api, must } from '../api/client';
 import type { PageProps } from '../app';
 import { NetworkLink } from '../components/network-link';
-import { ComplianceBadge, DocDate, Empty, ErrorNotice, Facts, Loading, PageHeader, Section, useAsync } from '../components/ui';
+import { ComplianceBadge, DocDate, Empty, ErrorNotice, Facts, Kpi, Loading, PageHeader, Section, useAsync } from '../components/ui';
 import { COMPLIANCE, loadReference } from '../data';
 import { formatDate, formatNumber, formatPeriod } from '../format';
 import { useI18n } from '../i18n';
@@ -44,32 +44,12 @@ export default function InstitutionDetail({ params }: PageProps) {
             ) : (
               <>
                 <ul class="kpis kpis-compact" aria-label={t('institution.scorecard')}>
-                  <li class="kpi">
-                    <span class="kpi-value">{formatNumber(scorecard.obligations, lang)}</span>
-                    <span class="kpi-label">{t('scorecard.obligations')}</span>
-                  </li>
-                  <li class={`kpi ${scorecard.complied === 0 ? 'kpi-alert' : ''}`}>
-                    <span class="kpi-value">{formatNumber(scorecard.complied, lang)}</span>
-                    <span class="kpi-label">{t('scorecard.complied')}</span>
-                  </li>
-                  <li class={`kpi ${scorecard.overdue ? 'kpi-alert' : ''}`}>
-                    <span class="kpi-value">{formatNumber(scorecard.overdue, lang)}</span>
-                    <span class="kpi-label">{t('scorecard.overdue')}</span>
-                  </li>
-                  <li class="kpi">
-                    <span class="kpi-value">{n('count.days', scorecard.longest_days_overdue)}</span>
-                    <span class="kpi-label">{t('scorecard.longest')}</span>
-                  </li>
-                  <li class="kpi">
-                    <span class="kpi-value">{n('count.days', scorecard.total_days_overdue)}</span>
-                    <span class="kpi-label">{t('scorecard.total')}</span>
-                  </li>
-                  <li class="kpi">
-                    <span class="kpi-value">
-                      {scorecard.median_days_to_comply === null ? '—' : n('count.days', Math.round(scorecard.median_days_to_comply))}
-                    </span>
-                    <span class="kpi-label">{t('scorecard.median')}</span>
-                  </li>
+                  <Kpi value={formatNumber(scorecard.obligations, lang)} label={t('scorecard.obligations')} />
+                  <Kpi value={formatNumber(scorecard.complied, lang)} label={t('scorecard.complied')} alert={scorecard.complied === 0} />
+                  <Kpi value={formatNumber(scorecard.overdue, lang)} label={t('scorecard.overdue')} alert={scorecard.overdue > 0} />
+                  <Kpi value={n('count.days', scorecard.longest_days_overdue)} label={t('scorecard.longest')} />
+                  <Kpi value={n('count.days', scorecard.total_days_overdue)} label={t('scorecard.total')} />
+                  <Kpi value={scorecard.median_days_to_comply === null ? '—' : n('count.days', Math.round(scorecard.median_days_to_comply))} label={t('scorecard.median')} />
                 </ul>
                 <p class="meta">
                   {COMPLIANCE.map((s) => `${l('compliance', s)}: ${formatNumber(by[s] ?? 0, lang)}`).join(' · ')} —{' '}

@@ -5,6 +5,7 @@ import {
   Badge,
   Empty,
   ErrorNotice,
+  Kpi,
   Loading,
   PageHeader,
   Section,
@@ -77,32 +78,14 @@ export default function Overview(_: PageProps) {
       <PageHeader title={t('overview.title')} subtitle={t('overview.subtitle')} />
 
       <ul class="kpis" aria-label={t('overview.kpis')}>
-        <li class="kpi">
-          <span class="kpi-value">{formatNumber(totalCases, lang)}</span>
-          <span class="kpi-label">{t('overview.kpi_cases')}</span>
-        </li>
-        <li class="kpi">
-          <span class="kpi-value">
-            {formatNumber(states.length, lang)} <span class="kpi-of">/ 32</span>
-          </span>
-          <span class="kpi-label">{t('overview.kpi_states')}</span>
-        </li>
-        <li class="kpi">
-          <span class="kpi-value">
-            {formatNumber(sectorCounts.get('public') ?? 0, lang)} · {formatNumber(sectorCounts.get('private') ?? 0, lang)}
-          </span>
-          <span class="kpi-label">{t('overview.kpi_sector')}</span>
-        </li>
-        <li class={`kpi ${complied === 0 && obligations.length ? 'kpi-alert' : ''}`}>
-          <span class="kpi-value">
-            {formatNumber(complied, lang)} <span class="kpi-of">/ {formatNumber(obligations.length, lang)}</span>
-          </span>
-          <span class="kpi-label">{t('overview.kpi_complied')}</span>
-        </li>
-        <li class={`kpi ${deadlines.overdue_total ? 'kpi-alert' : ''}`}>
-          <span class="kpi-value">{formatNumber(deadlines.overdue_total, lang)}</span>
-          <span class="kpi-label">{t('overview.kpi_overdue')}</span>
-        </li>
+        <Kpi value={formatNumber(totalCases, lang)} label={t('overview.kpi_cases')} />
+        <Kpi value={<>{formatNumber(states.length, lang)} <span class="kpi-of">/ 32</span></>} label={t('overview.kpi_states')} />
+        <Kpi
+          value={<>{formatNumber(sectorCounts.get('public') ?? 0, lang)} · {formatNumber(sectorCounts.get('private') ?? 0, lang)}</>}
+          label={t('overview.kpi_sector')}
+        />
+        <Kpi value={<>{formatNumber(complied, lang)} <span class="kpi-of">/ {formatNumber(obligations.length, lang)}</span></>} label={t('overview.kpi_complied')} alert={complied === 0 && obligations.length > 0} />
+        <Kpi value={formatNumber(deadlines.overdue_total, lang)} label={t('overview.kpi_overdue')} alert={deadlines.overdue_total > 0} />
       </ul>
 
       <div class="grid-map">

@@ -3,7 +3,7 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import { allPages, api, must, type Schemas } from '../api/client';
 import type { PageProps } from '../app';
 import { ComplianceBar } from '../components/domain';
-import { Badge, ComplianceBadge, DocDate, Empty, ErrorNotice, Loading, PageHeader, Section, useAsync } from '../components/ui';
+import { Badge, ComplianceBadge, DocDate, Empty, ErrorNotice, Kpi, Loading, PageHeader, Section, useAsync } from '../components/ui';
 import { capitalize, formatDate, formatNumber } from '../format';
 import { type I18n, useI18n } from '../i18n';
 
@@ -72,26 +72,10 @@ export default function Public(_: PageProps) {
       <PageHeader title={t('public.title')} subtitle={t('public.subtitle')} />
 
       <ul class="kpis" aria-label={t('public.kpis')}>
-        <li class="kpi">
-          <span class="kpi-value">{formatNumber(totalCases, lang)}</span>
-          <span class="kpi-label">{t('public.kpi_cases')}</span>
-        </li>
-        <li class="kpi">
-          <span class="kpi-value">
-            {formatNumber(states.length, lang)} <span class="kpi-of">/ 32</span>
-          </span>
-          <span class="kpi-label">{t('public.kpi_states')}</span>
-        </li>
-        <li class="kpi">
-          <span class="kpi-value">{formatNumber(orders.length, lang)}</span>
-          <span class="kpi-label">{t('public.kpi_orders')}</span>
-        </li>
-        <li class={`kpi ${complied === 0 && obligationsTotal ? 'kpi-alert' : ''}`}>
-          <span class="kpi-value">
-            {formatNumber(complied, lang)} <span class="kpi-of">/ {formatNumber(obligationsTotal, lang)}</span>
-          </span>
-          <span class="kpi-label">{t('public.kpi_complied')}</span>
-        </li>
+        <Kpi value={formatNumber(totalCases, lang)} label={t('public.kpi_cases')} />
+        <Kpi value={<>{formatNumber(states.length, lang)} <span class="kpi-of">/ 32</span></>} label={t('public.kpi_states')} />
+        <Kpi value={formatNumber(orders.length, lang)} label={t('public.kpi_orders')} />
+        <Kpi value={<>{formatNumber(complied, lang)} <span class="kpi-of">/ {formatNumber(obligationsTotal, lang)}</span></>} label={t('public.kpi_complied')} alert={complied === 0 && obligationsTotal > 0} />
       </ul>
       {anySuppressed && <p class="public-note">{t('public.suppression_note')}</p>}
 
