@@ -1,14 +1,17 @@
 """The database: one engine per process, one session and one transaction per request or job."""
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.config import Settings
 
@@ -70,6 +73,10 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # The tests': one connection, in the test's transaction, that every session and driver use.
+    bound: AsyncConnection | None = None
+    _drivers: asyncpg.Pool | None = field(default=None, init=False, repr=False)
+    _drivers_opening: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> "Database":
@@ -81,8 +88,50 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Any]:
+        """An asyncpg connection without SQLAlchemy's session, transaction and pool around it, for the few hot
+        paths whose statements are sent as they are (api/public/fastpath.py, api/cases/fastpath.py): checking
+        a connection out of SQLAlchemy's pool and back costs more than their statements. It comes from a
+        pool of its own, as large as the engine's, and goes back outside any transaction."""
+        if self.bound is not None:
+            yield (await self.bound.get_raw_connection()).driver_connection
+            return
+        pool = self._drivers or await self._open_drivers()
+        async with pool.acquire() as connection:
+            yield connection
+
+    async def _open_drivers(self) -> asyncpg.Pool:
+        async with self._drivers_opening:
+            if self._drivers is None:
+                _, params = self.engine.dialect.create_connect_args(self.engine.url)
+                self._drivers = await asyncpg.create_pool(
+                    **params,
+                    min_size=0,
+                    max_size=self.engine.pool.size(),  # type: ignore[attr-defined]
+                    init=_json_as_sqlalchemy_reads_it,
+                    # Instead of asyncpg's RESET ALL and friends, a round trip per use: these paths set
+                    # nothing beyond their own transaction.
+                    reset=_end_transaction,
+                    server_settings={"application_name": "vigia"},
+                    timeout=5,
+                )
+        return self._drivers
+
     async def dispose(self) -> None:
+        if self._drivers is not None:
+            await self._drivers.close()
+            self._drivers = None
         await self.engine.dispose()
+
+
+async def _json_as_sqlalchemy_reads_it(connection: asyncpg.Connection) -> None:
+    await connection.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def _end_transaction(connection: asyncpg.Connection) -> None:
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 # The audit trail is captured by a session listener: importing the database layer registers it, so no

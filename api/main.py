@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.calendars.router import router as calendars_router
+from api.cases.fastpath import PartnerCaseFastPath
 from api.cases.router import router as cases_router
 from api.config import Settings, get_settings
 from api.court_orders.router import router as court_orders_router
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ],
             expose_headers=["ETag", "Location", "Retry-After", "Link"],
         )
-    # Inside the request context (ids, access lines, metrics): repeat public order reads skip the framework.
+    # Inside the request context (ids, access lines, metrics): repeat public order reads and partner reads
+    # of one case skip the framework.
+    app.add_middleware(PartnerCaseFastPath)
     app.add_middleware(PublicOrderFastPath)
     app.add_middleware(RequestContextMiddleware, api_prefix=API_PREFIX)
     app.include_router(api_router())

@@ -11,6 +11,9 @@ the policy's, `api.access.visible`) then costs no transaction at all, neither `B
 included.
 """
 
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -27,13 +30,41 @@ _APPLIED = "vigia.rls.applied"
 _RESTRICTED = "vigia.rls.restricted"
 # asyncpg's parameter style; transaction-local, so it ends with the request's transaction.
 _SET_VISIBLE = "SELECT set_config('vigia.visible', $1, true)"
+_LEVELS = re.compile(r"[a-z]+(,[a-z]+)*")
+
+
+def _levels(caller: Caller) -> str:
+    return ",".join(sorted(v.value for v in visible_levels(caller)))
 
 
 async def restrict_rows(session: AsyncSession, caller: Caller) -> None:
     if restricted_by_database(caller):
         connection = await session.connection()
-        connection.info[_PENDING] = ",".join(sorted(v.value for v in visible_levels(caller)))
+        connection.info[_PENDING] = _levels(caller)
         session.info[_RESTRICTED] = connection
+
+
+@asynccontextmanager
+async def restricted_on(driver: Any, caller: Caller) -> AsyncIterator[None]:
+    """The statements of the block, on an asyncpg connection `driver` outside SQLAlchemy, restricted as
+    restrict_rows restricts a session's: in a transaction of their own whose `BEGIN` and setting go in one
+    message, committed at the end (rolled back by `Database.driver` when the block raises). Inside an
+    enclosing transaction (the tests') the setting is cleared at the end instead."""
+    if not restricted_by_database(caller):
+        yield
+        return
+    levels = _levels(caller)
+    if not _LEVELS.fullmatch(levels):  # sent as a literal: the simple query protocol takes no parameters
+        raise ValueError(f"unexpected visibility levels {levels!r}")
+    enclosed = driver.is_in_transaction()
+    await driver.execute(f"{'' if enclosed else 'BEGIN; '}SELECT set_config('vigia.visible', '{levels}', true)")
+    try:
+        yield
+    finally:
+        if enclosed:
+            await driver.execute(_SET_VISIBLE, "")
+    if not enclosed:
+        await driver.execute("COMMIT")
 
 
 async def release_rows(session: AsyncSession) -> None:

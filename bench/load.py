@@ -1,5 +1,6 @@
 """HTTP load on loopback with wrk, and what the server process spends meanwhile (psutil)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,7 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,24 @@ def wrk(
     raise RuntimeError(f"wrk gave no result (exit {done.returncode}): {done.stdout[-500:]} {done.stderr[-500:]}")
 
 
+@contextlib.contextmanager
+def sampled(pid: int, output: Path | None, duration: float) -> Iterator[None]:
+    """py-spy recording the process while the block runs, when an output file is given."""
+    if output is None:
+        yield
+        return
+    binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    argv = [binary, "record", "--pid", str(pid), "--rate", "200", "--nonblocking", "--format", "raw"]
+    argv += ["--output", str(output), "--duration", str(max(1, round(duration)))]
+    spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603 (py-spy, ours)
+    try:
+        yield
+    finally:
+        _, err = spy.communicate(timeout=duration + 60)
+        if spy.returncode:
+            print(f"py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-300:]}", file=sys.stderr)
+
+
 def measure(
     server: Server,
     paths_file: Path,
@@ -226,12 +245,17 @@ def measure(
     postmaster: int | None = None,
     method: str = "GET",
     body_file: Path | None = None,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    """Warm up, then one measured wrk run with the server's CPU and memory; per-request figures derived."""
+    """Warm up, then one measured wrk run with the server's CPU and memory; per-request figures derived.
+
+    With `profile`, py-spy samples the server during the measured run and writes its collapsed stacks there
+    (flamegraph.pl and speedscope read them). Its own cost is in that run's figures: compare profiled runs
+    with profiled runs only."""
     common = {"connections": connections, "method": method, "body_file": body_file}
     if warmup > 0:
         wrk(server.url, paths_file, keys_file, duration=warmup, **common)  # type: ignore[arg-type]
-    with Meter(server.pid, postmaster) as meter:
+    with Meter(server.pid, postmaster) as meter, sampled(server.pid, profile, duration):
         result = wrk(server.url, paths_file, keys_file, duration=duration, **common)  # type: ignore[arg-type]
     requests = max(1, result["requests"])
     seconds = result["duration_us"] / 1e6

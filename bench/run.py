@@ -313,6 +313,11 @@ def http_benchmarks(
                         postmaster=pm,
                         method=endpoint.method,
                         body_file=body,
+                        profile=(
+                            args.profile / f"{ctx.folder.name}-{endpoint.name}-{label}.txt"
+                            if args.profile and server is service
+                            else None
+                        ),
                     )
                 entry[label]["ratio"] = ratios(entry[label]["service"], entry[label]["baseline"])
             results[endpoint.name] = entry
@@ -500,7 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", type=int, default=100_000, help="0: skip the import benchmark")
     parser.add_argument("--log-level", default="INFO", help="the service's VIGIA_LOG_LEVEL (default INFO, as deployed)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile", type=Path, help="a folder: py-spy collapsed stacks of the service's measured runs (slows them)"
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     wanted = set(args.endpoints.split(","))
     endpoints = [e for e in ENDPOINTS if e.name in wanted]
     args.output.mkdir(parents=True, exist_ok=True)

@@ -82,7 +82,7 @@ def database(connection: AsyncConnection) -> Database:
     maker = async_sessionmaker(
         bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
     )
-    return Database(engine=connection.engine, sessionmaker=maker)
+    return Database(engine=connection.engine, sessionmaker=maker, bound=connection)
 
 
 @pytest.fixture

@@ -149,8 +149,9 @@ class SourceView:
     url: str | None
 
 
-def _view(row: Row[Any]) -> CaseViewRow:
-    values = row._asdict()
+def _view(row: Any) -> CaseViewRow:
+    """A row of _read_cases (SQLAlchemy's or asyncpg's) as a CaseView and the school's sector."""
+    values = dict(row._mapping if isinstance(row, Row) else row)
     sector = values.pop("sector")
     values["sources"] = [SourceView(*s) for s in values["sources"] or ()]
     return SimpleNamespace(**values), sector
@@ -162,6 +163,7 @@ def _view(row: Row[Any]) -> CaseViewRow:
 _ONE_CASE: dict[frozenset[str], Any] = {}
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 _VERSION_SQL: dict[frozenset[str], str] = {}
+_ONE_CASE_SQL: dict[frozenset[str], str] = {}
 
 
 def _by_id(cache: dict[frozenset[str], Any], caller: Caller, build: Any) -> Any:
@@ -174,7 +176,16 @@ def _by_id(cache: dict[frozenset[str], Any], caller: Caller, build: Any) -> Any:
 
 async def read_case(session: AsyncSession, caller: Caller, case_id: uuid.UUID) -> CaseViewRow:
     stmt = _by_id(_ONE_CASE, caller, _read_cases)
-    row = (await (await session.connection()).execute(stmt, {"case_id": case_id})).first()
+    return _found((await (await session.connection()).execute(stmt, {"case_id": case_id})).first())
+
+
+async def read_case_on(driver: Any, caller: Caller, case_id: uuid.UUID) -> CaseViewRow:
+    """read_case's statement on an asyncpg connection (api/cases/fastpath.py), compiled once per set of
+    levels. Row-level security is the connection's to set (`rls.restricted_on`)."""
+    return _found(await driver.fetchrow(_by_id_sql(_ONE_CASE_SQL, caller, _read_cases), case_id))
+
+
+def _found(row: Any) -> CaseViewRow:
     if row is None:
         raise NotFound(detail="No such case.")
     return _view(row)
@@ -187,13 +198,26 @@ async def case_version(session: AsyncSession, caller: Caller, case_id: uuid.UUID
     copy is current then ends without `BEGIN`, row-level security's `set_config` and `COMMIT` (see
     api/rls.py), which were most of its cost. It filters by the access policy itself, which for cases is
     exactly the row-level policy (visibility among the caller's levels)."""
-    sql = _VERSION_SQL.get(levels := frozenset(v.value for v in visible_levels(caller)))
-    if sql is None:
-        stmt = select(Case.__table__.c.version).where(Case.id == literal_column("$1"), visible(caller, Case.visibility))
-        sql = _VERSION_SQL[levels] = str(stmt.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
     raw = await (await session.connection()).get_raw_connection()
-    version: int | None = await raw.driver_connection.fetchval(sql, case_id)  # type: ignore[union-attr]
+    return await version_on(raw.driver_connection, caller, case_id)
+
+
+async def version_on(driver: Any, caller: Caller, case_id: uuid.UUID) -> int | None:
+    """case_version on an asyncpg connection."""
+    version: int | None = await driver.fetchval(
+        _by_id_sql(_VERSION_SQL, caller, lambda: select(Case.__table__.c.version)), case_id
+    )
     return version
+
+
+def _by_id_sql(cache: dict[frozenset[str], str], caller: Caller, build: Any) -> str:
+    """_by_id's statement as asyncpg takes it (the id as $1, the levels as literals)."""
+    levels = frozenset(v.value for v in visible_levels(caller))
+    sql = cache.get(levels)
+    if sql is None:
+        stmt = build().where(Case.id == literal_column("$1"), visible(caller, Case.visibility))
+        sql = cache[levels] = str(stmt.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
+    return sql
 
 
 async def read_cases(

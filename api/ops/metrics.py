@@ -121,6 +121,13 @@ def observe_request(method: str, route: str | None, status: int, seconds: float)
     LATENCY.labels(*labels).observe(seconds)
 
 
+class MatchedRoute:
+    """What a path answered before the framework leaves in the scope for `route_template`: its template."""
+
+    def __init__(self, path_format: str) -> None:
+        self.path_format = path_format
+
+
 def route_template(scope: MutableMapping[str, Any]) -> str | None:
     """The matched route's path template (`/api/v1/cases/{case_id}`), or None when no route matched."""
     from fastapi.routing import _get_scope_effective_route_context  # the full path of an included route

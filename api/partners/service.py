@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -131,13 +132,18 @@ async def caller_from_api_key(
     no second pooled connection is needed (a request holding one while waiting for another deadlocked
     the pool under load). Inside an enclosing transaction (the tests') it simply joins it.
     """
+    connection = await (await session.connection()).get_raw_connection()
+    return await caller_from_key(connection.driver_connection, server_secret, key, rate_limit=rate_limit)
+
+
+async def caller_from_key(driver: Any, server_secret: str, key: str, *, rate_limit: int | None = None) -> Caller:
+    """caller_from_api_key on an asyncpg connection `driver`, outside any transaction of the caller's."""
     prefix = keys.prefix_of(key)
     if prefix is None:
         raise Unauthenticated(detail=_BAD_KEY)
     now = _now()
     window = ratelimit.window_start(now, ratelimit.WINDOW_SECONDS)
-    connection = await (await session.connection()).get_raw_connection()
-    row = await connection.driver_connection.fetchrow(  # type: ignore[union-attr]
+    row = await driver.fetchrow(
         _AUTHENTICATE,
         prefix,
         keys.digest(server_secret, key),
@@ -149,7 +155,7 @@ async def caller_from_api_key(
     if row is None or not keys.matches(server_secret, key, row["key_hash"]):
         raise Unauthenticated(detail=_BAD_KEY)
     if rate_limit is not None:
-        await ratelimit.counted(session, row["hits"], rate_limit, now, window)
+        await ratelimit.counted(driver, row["hits"], rate_limit, now, window)
     return Caller(
         CallerKind.partner, partner_id=row["partner_id"], scopes=frozenset(row["scopes"]), credential_id=row["id"]
     )

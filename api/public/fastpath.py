@@ -14,11 +14,11 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
-from sqlalchemy.util import greenlet_spawn
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.clock import today
+from api.ops.metrics import MatchedRoute
 from api.public import http
 from api.public.i18n import Lang
 from api.public.service import ORDERS_FINGERPRINT_SQL, orders_fingerprint_of
@@ -33,13 +33,6 @@ _ANSWERS = {
     "/badge.svg": ("badge", "{order_id}/badge.svg"),
 }
 _LANGS = frozenset(lang.value for lang in Lang)
-
-
-class _Route:
-    """What the metrics read from a matched route: its template."""
-
-    def __init__(self, path_format: str) -> None:
-        self.path_format = path_format
 
 
 class PublicOrderFastPath:
@@ -80,7 +73,7 @@ class PublicOrderFastPath:
             if cached is None:
                 return False
             response = http.cached_response(etag, cached)
-        scope["route"] = _Route(PREFIX + template)
+        scope["route"] = MatchedRoute(PREFIX + template)
         await response(scope, _no_body, send)
         return True
 
@@ -88,12 +81,8 @@ class PublicOrderFastPath:
         database = getattr(scope["app"].state, "db", None)
         if database is None:
             return None
-        # The pool's connection itself, without SQLAlchemy's Connection around it: one statement needs none.
-        raw = await database.engine.raw_connection()
-        try:
-            row = await raw.driver_connection.fetchrow(ORDERS_FINGERPRINT_SQL, order_id)
-        finally:
-            await greenlet_spawn(raw.close)
+        async with database.driver() as driver:
+            row = await driver.fetchrow(ORDERS_FINGERPRINT_SQL, order_id)
         if row is None:
             return None
         count, fingerprint = orders_fingerprint_of(row)

@@ -8,6 +8,7 @@ transaction of its own (logins); partner keys are counted by the statement that 
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
@@ -60,11 +61,15 @@ def check(count: int | None, limit: int, now: datetime, start: datetime, window_
         )
 
 
-async def counted(session: AsyncSession, count: int | None, limit: int, now: datetime, start: datetime) -> None:
+# asyncpg's parameter style: run on the driver connection that counted the request.
+_FORGET_OLD = "DELETE FROM rate_limit_windows WHERE window_start < $1"
+
+
+async def counted(driver: Any, count: int | None, limit: int, now: datetime, start: datetime) -> None:
     """Judge a request already counted (`count` in the window starting at `start`); now and then, drop
-    windows older than an hour, in the request's transaction."""
+    windows older than an hour, on the asyncpg connection `driver` that counted it."""
     if random.random() < _CLEANUP_PROBABILITY:
-        await forget_old(session, now)
+        await driver.execute(_FORGET_OLD, now - _KEEP)
     check(count, limit, now, start)
 
 
