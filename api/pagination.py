@@ -73,14 +73,20 @@ def apply_keyset(stmt: AnySelect, model: Any, params: PageParams, sort: SortKey 
     sort = sort or by_creation(model)
     if params.updated_since is not None:
         stmt = stmt.where(model.updated_at >= params.updated_since)
-    if params.cursor:
-        value, after_id = decode_cursor(sort, params.cursor)
+    after = decode_cursor(sort, params.cursor) if params.cursor else None
+    return keyset(stmt, model, sort, after, params.limit + 1)
+
+
+def keyset(stmt: AnySelect, model: Any, sort: SortKey, after: tuple[Any, Any] | None, limit: Any) -> AnySelect:
+    """Rows after the position `after` (sort value, id) in the order of `sort`, at most `limit` of them.
+    Values or SQL expressions both: a statement compiled once takes them as parameters."""
+    if after is not None:
         position = tuple_(sort.column, model.id)
-        bound = tuple_(value, after_id)
+        bound = tuple_(*after)
         stmt = stmt.where(position < bound if sort.descending else position > bound)
     if sort.descending:
-        return stmt.order_by(sort.column.desc(), model.id.desc()).limit(params.limit + 1)
-    return stmt.order_by(sort.column, model.id).limit(params.limit + 1)
+        return stmt.order_by(sort.column.desc(), model.id.desc()).limit(limit)
+    return stmt.order_by(sort.column, model.id).limit(limit)
 
 
 R = TypeVar("R")

@@ -1,24 +1,27 @@
-"""Partner scripts reading one case, answered before the framework.
+"""Partner scripts reading cases, answered before the framework.
 
-Partners sync by script: `GET /cases/{id}` with an API key, often conditional, is most of their traffic.
-Through the framework such a read cost five round trips (authenticate, `BEGIN`, the row-level setting, the
-read, `COMMIT`) and about 2.5 ms of CPU in dependency solving, the session and the pool, five times what the
-same statements cost sent as they are. This middleware sends them as they are, on a pooled asyncpg
-connection (`Database.driver`), with the route's own pieces: the key is authenticated and counted by
-`partners.service.caller_from_key`, the action authorized by `access.authorize`, the case read by
-`cases.service.read_case_on` (the route's statement, restricted by row-level security as the route's is)
-or its version by `version_on`, the answer redacted by `access.redact` and rendered by `CaseOut`, errors by
-`problems.problem_response`. A 304 costs two round trips, a 200 four.
+Partners sync by script: `GET /cases/{id}` with an API key, often conditional, and `GET /cases` walking
+pages are most of their traffic. Through the framework such a read cost five round trips (authenticate,
+`BEGIN`, the row-level setting, the read, `COMMIT`) and 2.3 ms of CPU in dependency solving, the session
+and SQLAlchemy's pool, three times what the same statements cost sent as they are. This middleware sends
+them as they are, on a pooled asyncpg connection (`Database.driver`), with the routes' own pieces: the key
+authenticated and counted by `partners.service.caller_from_key`, the action authorized by
+`access.authorize`, the rows read by `cases.service.read_case_on`, `read_cases_on` (the routes'
+statements, restricted by row-level security as theirs are) or `version_on`, the answer built by the
+router's `case_answer` / `case_page` (redacted there), errors rendered by `problems.problem_response`.
+A 304 costs two round trips, a 200 four.
 
-It answers only the plain shape: a GET of a well-formed id, an `X-API-Key`, no `Authorization`, no query
-string. Everything else goes on to the route, which answers the same thing the long way; so does a request
-whose database work failed (the route then says so in its own words).
+It answers only the plain shapes: a GET with an `X-API-Key` and no `Authorization`, of a well-formed id
+without a query string, or of the list with nothing but `limit` and `cursor` and no CSV asked for.
+Everything else goes on to the routes, which answer the same way the long way; so does a request whose
+database work failed (the route then says so in its own words).
 """
 
 import re
 import uuid
-from collections.abc import MutableMapping
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
 
 from asyncpg import InterfaceError, PostgresError
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -26,22 +29,27 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.access import Action, Caller, authorize, redact
+from api.access import Action, Caller, authorize
 from api.cases import service
-from api.cases.models import Case
-from api.cases.schemas import CaseOut
+from api.cases.router import case_answer, case_page
 from api.errors import DomainError
 from api.ops.metrics import MatchedRoute
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from api.partners.service import caller_from_key
 from api.problems import problem_response
-from api.responses import etag_headers, etag_matches, json_answer, not_modified
+from api.responses import CSV_MEDIA_TYPE, etag_headers, etag_matches, json_answer, not_modified
 from api.rls import restricted_on
 
-PREFIX = "/api/v1/cases/"
-_CASE_PATH = re.compile(rf"^{re.escape(PREFIX)}([0-9a-fA-F-]{{36}})$")
-_ROUTE = MatchedRoute(PREFIX + "{case_id}")
+ONE = "/api/v1/cases/"
+LIST = "/api/v1/cases"
+_CASE_PATH = re.compile(rf"^{re.escape(ONE)}([0-9a-fA-F-]{{36}})$")
+_LIMIT = re.compile(r"[1-9][0-9]{0,2}")
+_ONE_ROUTE = MatchedRoute(ONE + "{case_id}")
+_LIST_ROUTE = MatchedRoute(LIST)
 # Failures of the database or of reaching it: the route answers them (503, Retry-After) as for any request.
 _DATABASE_FAULTS = (PostgresError, InterfaceError, OSError, DBAPIError, DisconnectionError, PoolTimeout)
+
+Reader = Callable[[Any, Caller], Awaitable[Response]]
 
 
 class PartnerCaseFastPath:
@@ -49,26 +57,14 @@ class PartnerCaseFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].startswith(PREFIX)
-            and not scope["query_string"]
-        ):
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(LIST):
             answered = await self._answer(scope, receive, send)
             if answered:
                 return
         await self.app(scope, receive, send)
 
     async def _answer(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> bool:
-        match = _CASE_PATH.match(scope["path"])
-        if match is None:
-            return False
-        try:
-            case_id = uuid.UUID(match.group(1))
-        except ValueError:
-            return False
-        key = if_none_match = None
+        key = if_none_match = accept = None
         # As Starlette's Headers.get: the first of repeated headers.
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -77,12 +73,16 @@ class PartnerCaseFastPath:
                 key = value.decode("latin-1")
             elif name == b"if-none-match" and if_none_match is None:
                 if_none_match = value.decode("latin-1")
+            elif name == b"accept" and accept is None:
+                accept = value.decode("latin-1")
         if key is None:
             return False
+        planned = _plan(scope["path"], scope["query_string"], if_none_match, accept)
         app = scope["app"]
         database = getattr(app.state, "db", None)
-        if database is None:
+        if planned is None or database is None:
             return False
+        read, route = planned
         caller: Caller | None = None
         try:
             async with database.driver() as driver:
@@ -92,25 +92,62 @@ class PartnerCaseFastPath:
                         driver, settings.secret_key.get_secret_value(), key, rate_limit=settings.rate_limit_per_minute
                     )
                     authorize(caller, Action.read)
-                    response = await _read(driver, caller, case_id, if_none_match)
+                    response = await read(driver, caller)
                 except DomainError as exc:
                     response = problem_response(exc)
         except _DATABASE_FAULTS:
             return False
         if caller is not None:
             scope.setdefault("state", {})["caller"] = caller  # for the access line, as the route's dependency
-        scope["route"] = _ROUTE
+        scope["route"] = route
         await response(scope, receive, send)
         return True
 
 
-async def _read(driver: Any, caller: Caller, case_id: uuid.UUID, if_none_match: str | None) -> Response:
-    """What the route answers (api/cases/router.py: get_case), from the same service functions."""
+def _plan(path: str, query: bytes, if_none_match: str | None, accept: str | None) -> tuple[Reader, Any] | None:
+    """What to read for a request of a plain shape, and the route it stands for; None for any other."""
+    if path == LIST:
+        page = _page(query)
+        if page is None or (accept is not None and CSV_MEDIA_TYPE in accept):
+            return None
+        return (lambda driver, caller: _list(driver, caller, page)), _LIST_ROUTE
+    match = _CASE_PATH.match(path)
+    if match is None or query:
+        return None
+    try:
+        case_id = uuid.UUID(match.group(1))
+    except ValueError:
+        return None
+    return (lambda driver, caller: _one(driver, caller, case_id, if_none_match)), _ONE_ROUTE
+
+
+def _page(query: bytes) -> PageParams | None:
+    """`limit` and `cursor` as the route takes them (repeated or odd values are the route's to judge)."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in params or name not in ("limit", "cursor") or not value:
+            return None
+        params[name] = value
+    limit = params.get("limit")
+    if limit is not None and not (_LIMIT.fullmatch(limit) and int(limit) <= MAX_LIMIT):
+        return None
+    return PageParams(limit=int(limit) if limit else DEFAULT_LIMIT, cursor=params.get("cursor"))
+
+
+async def _one(driver: Any, caller: Caller, case_id: uuid.UUID, if_none_match: str | None) -> Response:
+    """What the route answers (api/cases/router.py: get_case), from the same functions."""
     if if_none_match is not None:
         version = await service.version_on(driver, caller, case_id)
         if version is not None and etag_matches(if_none_match, version):
             return not_modified(version)
     async with restricted_on(driver, caller):
-        case, sector = await service.read_case_on(driver, caller, case_id)
-    answer = redact(caller, CaseOut.of(cast(Case, case), sector))
-    return json_answer(answer.model_dump_json(), etag_headers(case.version))
+        row = await service.read_case_on(driver, caller, case_id)
+    answer = case_answer(caller, row)
+    return json_answer(answer.model_dump_json(), etag_headers(answer.version))
+
+
+async def _list(driver: Any, caller: Caller, page: PageParams) -> Response:
+    """What the route answers (api/cases/router.py: list_cases) without filters, from the same functions."""
+    async with restricted_on(driver, caller):
+        rows, next_cursor = await service.read_cases_on(driver, caller, page)
+    return json_answer(case_page(caller, rows, next_cursor).model_dump_json())

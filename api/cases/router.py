@@ -3,7 +3,7 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.access import redact
+from api.access import Caller, redact
 from api.cases import service, similar
 from api.cases.models import Case, LegalStatus, Pattern
 from api.cases.schemas import (
@@ -83,13 +83,20 @@ async def list_cases(
     rows, next_cursor = await service.read_cases(
         session, caller, filters, paging, key.reversed() if descending else key
     )
-    page = Page[CaseOut](
-        items=[redact(caller, CaseOut.of(cast(Case, c), sector)) for c, sector in rows], next_cursor=next_cursor
-    )
+    page = case_page(caller, rows, next_cursor)
     if wants_csv(request):
         return list_answer(request, caller, page, CaseOut)
     # Serialized once (see get_case): FastAPI would validate the 50 items again before encoding them.
     return json_answer(page.model_dump_json())
+
+
+def case_page(caller: Caller, rows: list[service.CaseViewRow], next_cursor: str | None) -> Page[CaseOut]:
+    return Page[CaseOut](items=[case_answer(caller, row) for row in rows], next_cursor=next_cursor)
+
+
+def case_answer(caller: Caller, row: service.CaseViewRow) -> CaseOut:
+    case, sector = row
+    return redact(caller, CaseOut.of(cast(Case, case), sector))
 
 
 @router.post("", status_code=201, response_model=CaseOut, responses=problem_responses(409, 422))
@@ -110,11 +117,11 @@ async def get_case(session: Session, caller: Reader, case_id: uuid.UUID, if_none
         version = await service.case_version(session, caller, case_id)
         if version is not None and etag_matches(if_none_match, version):
             return not_modified(version)
-    case, sector = await service.read_case(session, caller, case_id)
+    row = await service.read_case(session, caller, case_id)
     # Serialized once, here: returned as a model, FastAPI would validate it again against response_model
     # and encode it in a second pass. The OpenAPI document still reads response_model.
-    answer = redact(caller, CaseOut.of(cast(Case, case), sector))
-    return json_answer(answer.model_dump_json(), etag_headers(case.version))
+    answer = case_answer(caller, row)
+    return json_answer(answer.model_dump_json(), etag_headers(answer.version))
 
 
 @router.patch("/{case_id}", response_model=CaseOut, responses=problem_responses(404, 409, 412, 422, 428))

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Row, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import JSON, ColumnElement, Row, and_, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,7 @@ from api.cases.models import Case, CaseLink, CaseSource, LegalStatus, LinkReason
 from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution, Sector
-from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, split_page
+from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, decode_cursor, keyset, split_page
 from api.schemas import DocumentaryDate
 from api.states.service import ensure_state
 from api.text_search import matches
@@ -164,6 +164,7 @@ _ONE_CASE: dict[frozenset[str], Any] = {}
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 _VERSION_SQL: dict[frozenset[str], str] = {}
 _ONE_CASE_SQL: dict[frozenset[str], str] = {}
+_PAGE_SQL: dict[tuple[frozenset[str], bool], str] = {}
 
 
 def _by_id(cache: dict[frozenset[str], Any], caller: Caller, build: Any) -> Any:
@@ -210,13 +211,37 @@ async def version_on(driver: Any, caller: Caller, case_id: uuid.UUID) -> int | N
     return version
 
 
+async def read_cases_on(driver: Any, caller: Caller, page: PageParams) -> tuple[list[CaseViewRow], str | None]:
+    """read_cases without filters, in the default order, on an asyncpg connection (api/cases/fastpath.py):
+    the same statement, compiled once per set of levels with the cursor's position and the limit as
+    parameters. Row-level security is the connection's to set (`rls.restricted_on`)."""
+    sort = by_creation(Case)
+    after = decode_cursor(sort, page.cursor) if page.cursor else None
+    levels = frozenset(v.value for v in visible_levels(caller))
+    sql = _PAGE_SQL.get((levels, after is not None))
+    if sql is None:
+        position = (cast(literal_column("$1"), Case.created_at.type), cast(literal_column("$2"), Case.id.type))
+        limit: Any = literal_column("$3" if after else "$1")
+        visible_cases = _read_cases().where(*case_conditions(caller, CaseFilters()))
+        sql = _PAGE_SQL[(levels, after is not None)] = _compiled(
+            keyset(visible_cases, Case, sort, position if after else None, limit)
+        )
+    rows = [_view(row) for row in await driver.fetch(sql, *(after or ()), page.limit + 1)]
+    return split_page(rows, page.limit, sort, record=lambda row: row[0])
+
+
+def _compiled(stmt: Any) -> str:
+    """A statement as asyncpg takes it: its own parameters written as $n, the rest as literals."""
+    return str(stmt.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
+
+
 def _by_id_sql(cache: dict[frozenset[str], str], caller: Caller, build: Any) -> str:
     """_by_id's statement as asyncpg takes it (the id as $1, the levels as literals)."""
     levels = frozenset(v.value for v in visible_levels(caller))
     sql = cache.get(levels)
     if sql is None:
         stmt = build().where(Case.id == literal_column("$1"), visible(caller, Case.visibility))
-        sql = cache[levels] = str(stmt.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
+        sql = cache[levels] = _compiled(stmt)
     return sql
 
 
