@@ -14,7 +14,7 @@ from sqlalchemy import true
 
 from api.errors import PermissionDenied, Unauthenticated, invalid
 from api.orm import Visibility
-from api.schemas import RedactableOut
+from api.schemas import STAFF_ONLY_FIELDS, RedactableOut
 from api.users.models import Role
 
 
@@ -129,12 +129,9 @@ def hidden_link_reasons(caller: Caller) -> frozenset[str]:
     return frozenset() if caller.is_staff or caller.kind is CallerKind.system else PERSON_REVEALING_LINK_REASONS
 
 
-# Fields that only NGO staff may read, whatever the record's visibility: free-text notes, and who on
-# the staff did what.
-STAFF_ONLY_FIELDS = frozenset({"internal_notes", "uploaded_by", "recorded_by", "created_by"})
-
-
 def hidden_fields(caller: Caller) -> frozenset[str]:
+    """Of STAFF_ONLY_FIELDS (free-text notes, and who on the staff did what; named in api/schemas.py,
+    where answers are shaped), those this caller may not read."""
     return frozenset() if caller.is_staff or caller.kind is CallerKind.system else STAFF_ONLY_FIELDS
 
 

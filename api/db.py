@@ -36,6 +36,15 @@ class DatabaseUnreachable(ConnectionError):
     """The database could not be reached at all (no socket, refused, timed out, unknown host)."""
 
 
+# What a statement on `Database.driver()` raises when the database fails or cannot be reached (asyncpg's
+# own errors: SQLAlchemy does not wrap them there). The fast paths then leave the request to the routes,
+# which answer such faults as for any request (503 with Retry-After).
+DRIVER_FAULTS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+_POOL_TIMEOUT = 10  # seconds a request waits for a pooled connection
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         async_url(url),
@@ -46,7 +55,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         # (below); one that dies unseen fails its request with a disconnect, which invalidates the whole
         # pool, so the next requests connect afresh.
         pool_pre_ping=False,
-        pool_timeout=10,
+        pool_timeout=_POOL_TIMEOUT,
         connect_args={"server_settings": {"application_name": "vigia"}, "timeout": 5},
     )
 
@@ -98,7 +107,7 @@ class Database:
             yield (await self.bound.get_raw_connection()).driver_connection
             return
         pool = self._drivers or await self._open_drivers()
-        async with pool.acquire() as connection:
+        async with pool.acquire(timeout=_POOL_TIMEOUT) as connection:
             yield connection
 
     async def _open_drivers(self) -> asyncpg.Pool:

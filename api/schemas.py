@@ -12,10 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
-    SerializerFunctionWrapHandler,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -169,10 +166,13 @@ class DocumentaryDate(BaseModel):
         return self.date.isoformat()
 
 
+# Fields that only NGO staff may read, whatever the record's visibility: free-text notes, and who on the
+# staff did what. Who may read them is the access policy's to say (`api.access.hidden_fields`).
+STAFF_ONLY_FIELDS = frozenset({"internal_notes", "uploaded_by", "recorded_by", "created_by"})
+
+
 def _staff_only_fields_optional(schema: dict[str, Any]) -> None:
     """The OpenAPI document must describe partners' answers too, which leave staff-only fields out."""
-    from api.access import STAFF_ONLY_FIELDS  # api.access imports this module
-
     if "required" in schema:
         schema["required"] = [name for name in schema["required"] if name not in STAFF_ONLY_FIELDS]
     for name, prop in schema.get("properties", {}).items():
@@ -181,22 +181,45 @@ def _staff_only_fields_optional(schema: dict[str, Any]) -> None:
             prop["description"] = f"{prop['description']} {note}" if prop.get("description") else note
 
 
+class _Withheld:
+    """The value of a field the access policy withholds: left out of every serialization."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<withheld>"
+
+
+WITHHELD: Any = _Withheld()
+
+
+def _withheld(value: Any) -> bool:
+    return value is WITHHELD
+
+
 class RedactableOut(OutputModel):
-    """An answer from which the access policy can withhold fields (see `api.access.redact`)."""
+    """An answer from which the access policy can withhold fields (see `api.access.redact`).
+
+    A withheld field's value becomes WITHHELD, which its `exclude_if` leaves out when the answer is
+    serialized, to JSON or to Python, by pydantic's own serializer (a model serializer that dropped keys
+    doubled the cost of serializing a page)."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra=_staff_only_fields_optional)
 
-    _hidden: frozenset[str] = PrivateAttr(default=frozenset())
-
-    @model_serializer(mode="wrap")
-    def _drop_hidden(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        data = handler(self)
-        for name in self._hidden:
-            data.pop(name, None)
-        return data
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        staff_only = [info for name, info in cls.model_fields.items() if name in STAFF_ONLY_FIELDS]
+        if any(info.exclude_if is not _withheld for info in staff_only):
+            for info in staff_only:
+                info.exclude_if = _withheld
+            cls.model_rebuild(force=True)
 
     def without(self, fields: frozenset[str]) -> Self:
-        self._hidden = fields
+        if not fields <= STAFF_ONLY_FIELDS:
+            raise ValueError(f"only staff-only fields can be withheld, not {sorted(fields - STAFF_ONLY_FIELDS)}")
+        for name in fields & type(self).model_fields.keys():
+            self.__dict__[name] = WITHHELD
         return self
 
 

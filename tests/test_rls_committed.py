@@ -96,3 +96,22 @@ async def test_the_setting_applies_to_the_first_statement_after_restrict_rows(on
         assert seen == {"public", "partners"}
         await release_rows(session)
     assert await visible_setting(database) in (None, "")
+
+
+async def test_the_fast_paths_connections_are_left_as_they_were(one_connection) -> None:  # type: ignore[no-untyped-def]
+    """api/cases/fastpath.py reads on Database.driver's own pool: its restriction ends with its transaction,
+    and a block that fails inside one gives the connection back outside it."""
+    database, partner, _ = one_connection
+    assert (await partner.get("/cases", params={"limit": 50})).status_code == 200
+    assert (await partner.get(f"/cases/{uuid.uuid4()}")).status_code == 404
+    async with database.driver() as driver:
+        assert await driver.fetchval("SELECT current_setting('vigia.visible', true)") in (None, "")
+        backend = driver.get_server_pid()
+    with pytest.raises(RuntimeError):
+        async with database.driver() as driver:
+            await driver.execute("BEGIN; SELECT set_config('vigia.visible', 'public', true)")
+            raise RuntimeError("a failure inside the transaction")
+    async with database.driver() as driver:
+        assert driver.get_server_pid() == backend  # one pooled connection: the same one, given back clean
+        assert not driver.is_in_transaction()
+        assert await driver.fetchval("SELECT count(*) FROM cases") == len(Visibility)

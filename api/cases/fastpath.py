@@ -23,15 +23,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from asyncpg import InterfaceError, PostgresError
-from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.access import Action, Caller, authorize
 from api.cases import service
 from api.cases.router import case_answer, case_page
+from api.db import DRIVER_FAULTS
 from api.errors import DomainError
 from api.ops.metrics import MatchedRoute
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
@@ -46,10 +44,8 @@ _CASE_PATH = re.compile(rf"^{re.escape(ONE)}([0-9a-fA-F-]{{36}})$")
 _LIMIT = re.compile(r"[1-9][0-9]{0,2}")
 _ONE_ROUTE = MatchedRoute(ONE + "{case_id}")
 _LIST_ROUTE = MatchedRoute(LIST)
-# Failures of the database or of reaching it: the route answers them (503, Retry-After) as for any request.
-_DATABASE_FAULTS = (PostgresError, InterfaceError, OSError, DBAPIError, DisconnectionError, PoolTimeout)
 
-Reader = Callable[[Any, Caller], Awaitable[Response]]
+Read = Callable[[Any, Caller], Awaitable[Response]]
 
 
 class PartnerCaseFastPath:
@@ -95,7 +91,7 @@ class PartnerCaseFastPath:
                     response = await read(driver, caller)
                 except DomainError as exc:
                     response = problem_response(exc)
-        except _DATABASE_FAULTS:
+        except DRIVER_FAULTS:  # the route answers them, as for any request (counting the key again)
             return False
         if caller is not None:
             scope.setdefault("state", {})["caller"] = caller  # for the access line, as the route's dependency
@@ -104,7 +100,7 @@ class PartnerCaseFastPath:
         return True
 
 
-def _plan(path: str, query: bytes, if_none_match: str | None, accept: str | None) -> tuple[Reader, Any] | None:
+def _plan(path: str, query: bytes, if_none_match: str | None, accept: str | None) -> tuple[Read, Any] | None:
     """What to read for a request of a plain shape, and the route it stands for; None for any other."""
     if path == LIST:
         page = _page(query)

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -25,12 +26,13 @@ class SourceOut(OutputModel):
 
     @classmethod
     def of(cls, source: CaseSource) -> "SourceOut":
-        return cls(
-            kind=source.kind,
-            reference=source.reference,
-            date=DocumentaryDate.from_columns(source.date, source.date_precision),
-            url=source.url,
-        )
+        return cls.model_validate(cls.data(source))
+
+    @staticmethod
+    def data(source: CaseSource) -> dict[str, Any]:
+        """A source as the data SourceOut validates (CaseOut.of validates its sources with the case)."""
+        date = None if source.date is None else {"date": source.date, "precision": source.date_precision or "day"}
+        return {"kind": source.kind, "reference": source.reference, "date": date, "url": source.url}
 
 
 def _unique_patterns(patterns: list[Pattern] | None) -> list[Pattern] | None:
@@ -104,27 +106,31 @@ class CaseOut(VisibleRecordOut):
 
     @classmethod
     def of(cls, case: Case, sector: Sector | None) -> "CaseOut":
-        return cls(
-            id=case.id,
-            created_at=case.created_at,
-            updated_at=case.updated_at,
-            version=case.version,
-            visibility=case.visibility,
-            title=case.title,
-            institution_id=case.institution_id,
-            state=case.state,
-            sector=sector,
-            year_start=case.year_start,
-            year_end=case.year_end,
-            report_number=case.report_number,
-            report_wave=case.report_wave,
-            legal_status=case.legal_status,
-            victims_count=case.victims_count,
-            aggressors_count=case.aggressors_count,
-            summary=case.summary,
-            internal_notes=case.internal_notes,
-            patterns=[Pattern(p) for p in case.patterns],
-            sources=[SourceOut.of(s) for s in case.sources],
+        # One validation of plain data, nested sources included: building each source and date as a
+        # model of its own first cost a page of 50 a third more.
+        return cls.model_validate(
+            {
+                "id": case.id,
+                "created_at": case.created_at,
+                "updated_at": case.updated_at,
+                "version": case.version,
+                "visibility": case.visibility,
+                "title": case.title,
+                "institution_id": case.institution_id,
+                "state": case.state,
+                "sector": sector,
+                "year_start": case.year_start,
+                "year_end": case.year_end,
+                "report_number": case.report_number,
+                "report_wave": case.report_wave,
+                "legal_status": case.legal_status,
+                "victims_count": case.victims_count,
+                "aggressors_count": case.aggressors_count,
+                "summary": case.summary,
+                "internal_notes": case.internal_notes,
+                "patterns": case.patterns,
+                "sources": [SourceOut.data(s) for s in case.sources],
+            }
         )
 
 

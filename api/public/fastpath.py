@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.clock import today
+from api.db import DRIVER_FAULTS
 from api.ops.metrics import MatchedRoute
 from api.public import http
 from api.public.i18n import Lang
@@ -81,8 +82,11 @@ class PublicOrderFastPath:
         database = getattr(scope["app"].state, "db", None)
         if database is None:
             return None
-        async with database.driver() as driver:
-            row = await driver.fetchrow(ORDERS_FINGERPRINT_SQL, order_id)
+        try:
+            async with database.driver() as driver:
+                row = await driver.fetchrow(ORDERS_FINGERPRINT_SQL, order_id)
+        except DRIVER_FAULTS:  # the routes answer them, as for any request
+            return None
         if row is None:
             return None
         count, fingerprint = orders_fingerprint_of(row)

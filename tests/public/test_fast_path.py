@@ -4,6 +4,7 @@ committed data (the fast path reads on a pooled connection of its own), so it ru
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -109,3 +110,19 @@ async def test_what_the_fast_path_does_not_know_goes_to_the_routes(world, answer
         )
     assert (await client.get(f"{BASE}/{order_id}/card")).status_code == 404  # no longer public: gone at once
     assert not any(answered[1:])
+
+
+async def test_a_database_fault_goes_to_the_routes(world, answered, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    client, _, order_id = world
+    url = f"{BASE}/{order_id}"
+    first = await client.get(url)  # rendered and cached by the route
+
+    @asynccontextmanager
+    async def unreachable(self: Database) -> AsyncIterator[Any]:
+        raise ConnectionRefusedError("no database")
+        yield
+
+    monkeypatch.setattr(Database, "driver", unreachable)
+    again = await client.get(url)
+    same_answer(first, again)  # the route, on its own session, could still read it
+    assert answered == [False, False]
