@@ -162,8 +162,8 @@ def _view(row: Any) -> CaseViewRow:
 # statement nor walks it to find its compiled form (together about 5 % of a short read's CPU).
 _ONE_CASE: dict[frozenset[str], Any] = {}
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
-_VERSION_SQL: dict[frozenset[str], str] = {}
-_ONE_CASE_SQL: dict[frozenset[str], str] = {}
+_VERSION_SQL: dict[tuple[frozenset[str], int], str] = {}
+_ONE_CASE_SQL: dict[tuple[frozenset[str], int], str] = {}
 _PAGE_SQL: dict[tuple[frozenset[str], bool], str] = {}
 
 
@@ -205,10 +205,14 @@ async def case_version(session: AsyncSession, caller: Caller, case_id: uuid.UUID
 
 async def version_on(driver: Any, caller: Caller, case_id: uuid.UUID) -> int | None:
     """case_version on an asyncpg connection."""
-    version: int | None = await driver.fetchval(
-        _by_id_sql(_VERSION_SQL, caller, lambda: select(Case.__table__.c.version)), case_id
-    )
+    version: int | None = await driver.fetchval(version_sql(caller), case_id)
     return version
+
+
+def version_sql(caller: Caller, id_parameter: int = 1) -> str:
+    """case_version's statement as asyncpg takes it, the id as parameter `id_parameter` (also a probe of
+    partners.service.caller_and_probe)."""
+    return _by_id_sql(_VERSION_SQL, caller, lambda: select(Case.__table__.c.version), id_parameter)
 
 
 async def read_cases_on(driver: Any, caller: Caller, page: PageParams) -> tuple[list[CaseViewRow], str | None]:
@@ -235,13 +239,13 @@ def _compiled(stmt: Any) -> str:
     return str(stmt.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
 
 
-def _by_id_sql(cache: dict[frozenset[str], str], caller: Caller, build: Any) -> str:
-    """_by_id's statement as asyncpg takes it (the id as $1, the levels as literals)."""
-    levels = frozenset(v.value for v in visible_levels(caller))
-    sql = cache.get(levels)
+def _by_id_sql(cache: dict[tuple[frozenset[str], int], str], caller: Caller, build: Any, id_parameter: int = 1) -> str:
+    """_by_id's statement as asyncpg takes it (the id as parameter `id_parameter`, the levels as literals)."""
+    shape = (frozenset(v.value for v in visible_levels(caller)), id_parameter)
+    sql = cache.get(shape)
     if sql is None:
-        stmt = build().where(Case.id == literal_column("$1"), visible(caller, Case.visibility))
-        sql = cache[levels] = _compiled(stmt)
+        stmt = build().where(Case.id == literal_column(f"${id_parameter}"), visible(caller, Case.visibility))
+        sql = cache[shape] = _compiled(stmt)
     return sql
 
 

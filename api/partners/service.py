@@ -1,5 +1,6 @@
 """Partner organizations and their API keys."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -138,33 +139,61 @@ async def caller_from_api_key(
 
 async def caller_from_key(driver: Any, server_secret: str, key: str, *, rate_limit: int | None = None) -> Caller:
     """caller_from_api_key on an asyncpg connection `driver`, outside any transaction of the caller's."""
+    caller, _ = await caller_and_probe(driver, server_secret, key, rate_limit=rate_limit)
+    return caller
+
+
+# The first parameter a probe may use ($1-$6 are the authenticating statement's).
+PROBE_PARAMETER = 7
+
+
+async def caller_and_probe(
+    driver: Any,
+    server_secret: str,
+    key: str,
+    *,
+    rate_limit: int | None = None,
+    probe: str | None = None,
+    probe_args: tuple[Any, ...] = (),
+) -> tuple[Caller, Any]:
+    """caller_from_key, and in the same statement (the same round trip) the scalar subquery `probe`
+    (parameters from PROBE_PARAMETER on): what the request will need once the caller is known, read
+    before it is. The probe's own filter must be that of the caller it expects; the caller of this decides,
+    after authorizing, whether to use its value."""
     prefix = keys.prefix_of(key)
     if prefix is None:
         raise Unauthenticated(detail=_BAD_KEY)
     now = _now()
     window = ratelimit.window_start(now, ratelimit.WINDOW_SECONDS)
     row = await driver.fetchrow(
-        _AUTHENTICATE,
+        _AUTHENTICATE if probe is None else _probing(probe),
         prefix,
         keys.digest(server_secret, key),
         now,
         window,
         rate_limit is not None,
         now - LAST_USED_RESOLUTION,
+        *probe_args,
     )
     if row is None or not keys.matches(server_secret, key, row["key_hash"]):
         raise Unauthenticated(detail=_BAD_KEY)
     if rate_limit is not None:
         await ratelimit.counted(driver, row["hits"], rate_limit, now, window)
-    return Caller(
+    caller = Caller(
         CallerKind.partner, partner_id=row["partner_id"], scopes=frozenset(row["scopes"]), credential_id=row["id"]
     )
+    return caller, row["probe"] if probe is not None else None
+
+
+@functools.cache
+def _probing(probe: str) -> str:
+    return _AUTHENTICATION.format(probe=f", ({probe}) AS probe")
 
 
 # $1 prefix, $2 HMAC of the key, $3 now, $4 the rate-limit window's start, $5 count the request or not,
 # $6 last_used_at older than this is moved to now. Subjects as in api.ratelimit ("key:<id>"). Committed
 # without waiting for the WAL flush: an fsync per partner request was most of a request's latency.
-_AUTHENTICATE = """
+_AUTHENTICATION = """
 WITH found AS (
     SELECT k.id, k.key_hash, k.scopes, k.partner_id, k.last_used_at
     FROM api_keys k JOIN partners p ON p.id = k.partner_id
@@ -182,6 +211,7 @@ WITH found AS (
 SELECT found.id, found.key_hash, found.scopes, found.partner_id, (SELECT count FROM counted) AS hits,
        -- A counter and a timestamp need not wait for the disk: a crash may lose the last fraction of a
        -- second of counts, never a record. Local to this statement's own transaction.
-       set_config('synchronous_commit', 'off', true) AS _
+       set_config('synchronous_commit', 'off', true) AS _{probe}
 FROM found
 """
+_AUTHENTICATE = _AUTHENTICATION.format(probe="")

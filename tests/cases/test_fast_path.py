@@ -223,3 +223,50 @@ async def test_the_access_line_and_the_metrics_name_a_partner_and_the_route(app,
     assert world["reader"] not in caplog.text
     assert (served("/api/v1/cases/{case_id}"), served("/api/v1/cases")) == (before[0] + 1, before[1] + 1)
     assert answered == [True, True]
+
+
+class Counting:
+    """An asyncpg connection that records the statements sent through it."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection, self.sent = connection, []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.connection, name)
+        if name not in ("execute", "fetch", "fetchrow", "fetchval"):
+            return attribute
+
+        async def send(*args: Any, **kwargs: Any) -> Any:
+            self.sent.append(name)
+            return await attribute(*args, **kwargs)
+
+        return send
+
+
+async def test_round_trips(app, database, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A current copy: one statement (the case's version travels with the key). A case or a page: the key,
+    the row-level setting (with `BEGIN` in production), the read, and the end of the restriction."""
+    driver = database.driver
+    counted: list[Counting] = []
+
+    @asynccontextmanager
+    async def counting():  # type: ignore[no-untyped-def]
+        async with driver() as connection:
+            counted.append(Counting(connection))
+            yield counted[-1]
+
+    monkeypatch.setattr(database, "driver", counting)
+    monkeypatch.setattr("api.ratelimit.service._CLEANUP_PROBABILITY", 0.0)  # no hourly cleanup among them
+    case = world["cases"]["partners"]
+    async with key_client(app, world["reader"]) as partner:
+        url = f"/cases/{case.id}"
+        assert (await partner.get(url, headers={"If-None-Match": f'"{case.version}"'})).status_code == 304
+        assert (await partner.get(url, headers={"If-None-Match": '"999"'})).status_code == 200
+        assert (await partner.get(url)).status_code == 200
+        assert (await partner.get("/cases")).status_code == 200
+    assert [c.sent for c in counted] == [
+        ["fetchrow"],
+        ["fetchrow", "execute", "fetchrow", "execute"],
+        ["fetchrow", "execute", "fetchrow", "execute"],
+        ["fetchrow", "execute", "fetch", "execute"],
+    ]
