@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -273,6 +274,27 @@ def ratios(service: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float
     }
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several measured runs of one server as one: the median of each figure (the status codes summed),
+    and the runs themselves under "runs" when there were several."""
+    if len(runs) == 1:
+        return runs[0]
+    merged: dict[str, Any] = {}
+    for key, first in runs[0].items():
+        values = [run[key] for run in runs]
+        if isinstance(first, bool) or not isinstance(first, int | float):
+            merged[key] = first
+        else:
+            merged[key] = statistics.median(values)
+    codes: dict[str, int] = {}
+    for run in runs:
+        for code, n in run["codes"].items():
+            codes[code] = codes.get(code, 0) + n
+    merged["codes"] = codes
+    merged["runs"] = runs
+    return merged
+
+
 def http_benchmarks(
     url: str, pgdata: Path, ctx: Context, keys: list[str], args: argparse.Namespace, endpoints: list[Endpoint]
 ) -> dict[str, Any]:
@@ -301,24 +323,34 @@ def http_benchmarks(
             if endpoint.single_client:
                 runs.append(("single", 1))
             for label, connections in runs:
-                for server in (service, baseline):
-                    print(f"  {endpoint.name} [{label}] on {server.name} ...", file=sys.stderr, flush=True)
-                    entry.setdefault(label, {})[server.name] = load.measure(
-                        server,
-                        paths,
-                        keys_file if endpoint.with_key else no_key,
-                        duration=max(endpoint.min_duration, args.duration if label == "load" else args.duration / 2),
-                        warmup=0 if endpoint.min_duration else args.warmup,
-                        connections=connections,
-                        postmaster=pm,
-                        method=endpoint.method,
-                        body_file=body,
-                        profile=(
-                            args.profile / f"{ctx.folder.name}-{endpoint.name}-{label}.txt"
-                            if args.profile and server is service
-                            else None
-                        ),
-                    )
+                rounds: dict[str, list[dict[str, Any]]] = {service.name: [], baseline.name: []}
+                for round_ in range(1, args.repeat + 1):
+                    for server in (service, baseline):
+                        print(
+                            f"  {endpoint.name} [{label}] on {server.name} ({round_}/{args.repeat}) ...",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        profile = None
+                        if args.profile and server is service:
+                            profile = args.profile / f"{folder.name}-{endpoint.name}-{label}-{round_}.txt"
+                        rounds[server.name].append(
+                            load.measure(
+                                server,
+                                paths,
+                                keys_file if endpoint.with_key else no_key,
+                                duration=max(
+                                    endpoint.min_duration, args.duration if label == "load" else args.duration / 2
+                                ),
+                                warmup=0 if endpoint.min_duration else args.warmup,
+                                connections=connections,
+                                postmaster=pm,
+                                method=endpoint.method,
+                                body_file=body,
+                                profile=profile,
+                            )
+                        )
+                entry[label] = {name: median_run(measured) for name, measured in rounds.items()}
                 entry[label]["ratio"] = ratios(entry[label]["service"], entry[label]["baseline"])
             results[endpoint.name] = entry
         results["_peak_rss_mb"] = {
@@ -505,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", type=int, default=100_000, help="0: skip the import benchmark")
     parser.add_argument("--log-level", default="INFO", help="the service's VIGIA_LOG_LEVEL (default INFO, as deployed)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measured runs per server and endpoint, alternating: medians reported"
+    )
     parser.add_argument(
         "--profile", type=Path, help="a folder: py-spy collapsed stacks of the service's measured runs (slows them)"
     )

@@ -21,7 +21,7 @@ from api.pagination import by_creation, encode_cursor
 from bench import import_cases, load
 from bench.baseline import app as baseline
 from bench.generate import SCALES, generate, partner_keys
-from bench.run import ENDPOINTS, Context, summarize, table
+from bench.run import ENDPOINTS, Context, median_run, summarize, table
 from tests.conftest import TEST_SECRET, test_settings
 
 
@@ -144,3 +144,16 @@ def test_report_and_targets_from_a_made_up_run():
     assert targets["peak RSS < 300 MB per worker"]["met"] is True
     assert "| get_case | 700 | 1,000 | 0.70 |" in table(report)
     json.dumps(targets)  # what summary.json holds
+
+
+def test_repeated_runs_report_their_medians() -> None:
+    runs = [
+        {"requests": 100, "rps": 10.0, "cpu_ms_per_request": 0.9, "codes": {"200": 100}, "connections": 32},
+        {"requests": 300, "rps": 30.0, "cpu_ms_per_request": 0.5, "codes": {"200": 299, "503": 1}, "connections": 32},
+        {"requests": 200, "rps": 20.0, "cpu_ms_per_request": 0.6, "codes": {"200": 200}, "connections": 32},
+    ]
+    merged = median_run(runs)
+    assert (merged["requests"], merged["rps"], merged["cpu_ms_per_request"]) == (200, 20.0, 0.6)
+    assert merged["codes"] == {"200": 599, "503": 1}
+    assert merged["runs"] == runs
+    assert median_run(runs[:1]) == runs[0]
