@@ -194,7 +194,7 @@ export default function CaseDetail({ params }: PageProps) {
             )}
           </Section>
 
-          <SimilarCases caseId={c.id} proceedings={proceedings ?? []} ref={ref} />
+          <SimilarCases caseId={c.id} proceedings={proceedings ?? []} reference={ref} />
 
           <Section title={t('case.proceedings')}>
             {proceedings === null ? (
@@ -258,7 +258,7 @@ export default function CaseDetail({ params }: PageProps) {
 }
 
 /** Other cases ranked by what they share with this one, each with its reasons. */
-function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceedings: Proceeding[]; ref: Reference }) {
+function SimilarCases({ caseId, proceedings, reference }: { caseId: string; proceedings: Proceeding[]; reference: Reference }) {
   const i18n = useI18n();
   const { t, l, locale, lang } = i18n;
   const similar = useAsync(
@@ -266,8 +266,8 @@ function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceeding
     [caseId],
   );
   const names = {
-    state: (code: string) => ref.stateName(code),
-    institution: (id: string) => ref.institutions.find((x) => x.id === id)?.name ?? null,
+    state: reference.stateName,
+    institution: (id: string) => reference.institutions.find((x) => x.id === id)?.name ?? null,
     proceeding: (id: string) => proceedings.find((p) => p.id === id)?.title ?? null,
   };
   return (
@@ -291,7 +291,7 @@ function SimilarCases({ caseId, proceedings, ref }: { caseId: string; proceeding
               </div>
               <p class="meta">
                 {[
-                  ref.stateName(item.case.state),
+                  reference.stateName(item.case.state),
                   formatPeriod(item.case.year_start, item.case.year_end),
                   item.case.sector ? l('sector', item.case.sector) : null,
                   item.case.level ? l('level', item.case.level) : null,

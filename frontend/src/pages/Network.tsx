@@ -14,11 +14,13 @@ import {
   mergeGraph,
   localDetail,
   neighbours,
+  networkHref,
   nodeHref,
+  nodeId,
   parseNodeId,
   visibleGraph,
 } from '../connections/graph';
-import { loadReference } from '../data';
+import { useReference } from '../data';
 import { useI18n } from '../i18n';
 import { Link, navigate, queryString } from '../router';
 
@@ -68,9 +70,9 @@ function CenterChooser({ current, depth }: { current: string | null; depth: numb
   const [steps, setSteps] = useState(String(depth));
   const [orders, proceedings, cases] = options.data ?? [[], [], []];
   const groups: [string, { value: string; label: string }[]][] = [
-    [t('node_kind.court_order'), orders.map((o) => ({ value: `court_order:${o.id}`, label: o.title }))],
-    [t('node_kind.proceeding'), proceedings.map((p) => ({ value: `proceeding:${p.id}`, label: p.file_number ? `${p.title} (${p.file_number})` : p.title }))],
-    [t('node_kind.case'), cases.map((c) => ({ value: `case:${c.id}`, label: c.title }))],
+    [t('node_kind.court_order'), orders.map((o) => ({ value: nodeId('court_order', o.id), label: o.title }))],
+    [t('node_kind.proceeding'), proceedings.map((p) => ({ value: nodeId('proceeding', p.id), label: p.file_number ? `${p.title} (${p.file_number})` : p.title }))],
+    [t('node_kind.case'), cases.map((c) => ({ value: nodeId('case', c.id), label: c.title }))],
   ];
   const known = groups.some(([, items]) => items.some((o) => o.value === choice));
   return (
@@ -128,22 +130,21 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set([center]));
   const [expanding, setExpanding] = useState<string | null>(null);
   const [expandError, setExpandError] = useState<unknown>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(center);
   const [kinds, setKinds] = useState<ReadonlySet<EdgeKind>>(new Set(EDGE_KINDS));
   const [status, setStatus] = useState('');
 
-  const [stateName, setStateName] = useState<(code: string) => string>(() => (code: string) => code);
+  // State names for the nodes' details; until they arrive (or if they fail) the ISO codes stay.
+  const reference = useReference();
+  const stateName = reference.data?.stateName ?? ((code: string) => code);
   useEffect(() => {
     import('../charts/network').then(setCharts, setError);
-    // State names for the nodes' details; without them the ISO codes stay.
-    loadReference().then((ref) => setStateName(() => ref.stateName), () => undefined);
   }, []);
   useEffect(() => {
     fetchNetwork(center, depth).then(
       (answer) => {
         setGraph({ nodes: answer.nodes, edges: answer.edges });
         setTruncated(answer.truncated);
-        setSelected(center);
       },
       setError,
     );
@@ -327,7 +328,7 @@ function SelectedNode({
       {node.detail && <p class="meta">{localDetail(node.detail, stateName)}</p>}
       <p class="network-actions">
         {href && <Link href={href}>{t('network.open_page')}</Link>}
-        {centerHere && <Link href={`/red${queryString({ center: node.id })}`}>{t('network.center_here')}</Link>}
+        {centerHere && <Link href={networkHref(node.kind, node.record_id)}>{t('network.center_here')}</Link>}
       </p>
       {isExpanded ? (
         <p class="meta">{t('network.expanded')}</p>
