@@ -68,6 +68,11 @@ function CenterChooser({ current, depth }: { current: string | null; depth: numb
   );
   const [choice, setChoice] = useState(current ?? '');
   const [steps, setSteps] = useState(String(depth));
+  // The page stays mounted when only its query changes ("centre here", Back): follow the URL.
+  useEffect(() => {
+    setChoice(current ?? '');
+    setSteps(String(depth));
+  }, [current, depth]);
   const [orders, proceedings, cases] = options.data ?? [[], [], []];
   const groups: [string, { value: string; label: string }[]][] = [
     [t('node_kind.court_order'), orders.map((o) => ({ value: nodeId('court_order', o.id), label: o.title }))],
