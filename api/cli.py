@@ -97,6 +97,7 @@ def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[
         try:
             async with db.transaction() as session:
                 audit.set_actor(session, operator())
+                await audit.serialize_writes(session)  # before any row lock, as every writer does
                 return await work(session)
         finally:
             await db.dispose()

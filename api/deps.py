@@ -105,6 +105,9 @@ def allow(action: Action) -> Callable[..., Coroutine[Any, Any, Caller]]:
 Reader = Annotated[Caller, Depends(allow(Action.read))]
 Writer = Annotated[Caller, Depends(allow(Action.write))]
 Admin = Annotated[Caller, Depends(allow(Action.admin))]
+# Restricted records (persons of interest): admins and editors only, for reading too; viewers and partner
+# keys get 403, whatever their scopes.
+Restricted = Annotated[Caller, Depends(allow(Action.restricted))]
 
 
 # The dependencies below are `async def` though they never wait: FastAPI runs a plain `def` dependency in

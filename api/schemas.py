@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.errors import invalid
 from api.orm import DatePrecision, Visibility
 
 # PostgreSQL's `integer`: a larger number in a body or a query would fail in the database instead.
@@ -117,6 +118,13 @@ class InputModel(BaseModel):
         if _holds_nul(value):
             raise ValueError("must not contain the NUL character (U+0000)")
         return value
+
+
+def refuse_nulls(data: InputModel) -> None:
+    """An update may leave out the fields its model lists in NOT_NULL, but not send them as null."""
+    for name in type(data).NOT_NULL:
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise invalid(name, "cannot be null")
 
 
 class OutputModel(BaseModel):

@@ -39,7 +39,6 @@ from api.db import Database
 from api.errors import DomainError, invalid
 from api.institutions.models import Institution
 from api.orm import Visibility, new_id
-from api.schemas import DocumentaryDate
 from api.states.models import State
 from api.states.service import NOT_A_STATE
 
@@ -214,7 +213,7 @@ async def _check_references(
         if data.state not in known_states:
             refused.append(Refusal(number, "state", NOT_A_STATE))
         elif data.institution_id is not None and data.institution_id not in known_institutions:
-            refused.append(Refusal(number, "institution_id", "no such institution"))
+            refused.append(Refusal(number, "institution_id", case_service.NO_SUCH_INSTITUTION))
         elif data.report_number is not None and data.report_number in used:
             refused.append(Refusal(number, "report_number", case_service.REPORT_NUMBER_USED))
         else:
@@ -238,15 +237,7 @@ def _records(
         cases.append(case)
         events.append(audit.creation_event(Case, case))
         for position, s in enumerate(data.sources):
-            source = {
-                "id": uuid.uuid4(),
-                "case_id": case["id"],
-                "position": position,
-                "kind": s.kind,
-                "reference": s.reference,
-                "url": s.url,
-                **DocumentaryDate.columns("date", s.date),
-            }
+            source = {"id": uuid.uuid4(), "case_id": case["id"], **case_service.source_values(position, s)}
             sources.append(source)
             events.append(audit.creation_event(CaseSource, source))
     return cases, sources, events
@@ -297,6 +288,8 @@ async def import_rows(
                 conn = await session.connection()
                 accepted, unknown = await _check_references(conn, caller, valid, numbers_seen)
                 if accepted and not dry_run:
+                    # Before the inserts lock anything (the rows they refer to): the order every writer keeps.
+                    await audit.serialize_writes(session)
                     await _write(conn, actor, accepted)
         except (SQLAlchemyError, OSError) as exc:
             # The batch was rolled back whole: stop, so that a rerun from its first row writes nothing twice.

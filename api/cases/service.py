@@ -20,7 +20,7 @@ from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution, Sector
 from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, decode_cursor, keyset, split_page
-from api.schemas import DocumentaryDate
+from api.schemas import DocumentaryDate, refuse_nulls
 from api.states.service import ensure_state
 from api.text_search import matches
 
@@ -260,16 +260,18 @@ async def read_cases(
 
 
 def _sources(items: Sequence[SourceIn]) -> list[CaseSource]:
-    return [
-        CaseSource(
-            position=i,
-            kind=s.kind,
-            reference=s.reference,
-            url=s.url,
-            **DocumentaryDate.columns("date", s.date),
-        )
-        for i, s in enumerate(items)
-    ]
+    return [CaseSource(**source_values(i, s)) for i, s in enumerate(items)]
+
+
+def source_values(position: int, source: SourceIn) -> dict[str, Any]:
+    """A source's columns as a case's sources are stored (also the importer's)."""
+    return {
+        "position": position,
+        "kind": source.kind,
+        "reference": source.reference,
+        "url": source.url,
+        **DocumentaryDate.columns("date", source.date),
+    }
 
 
 async def _check_institution(session: AsyncSession, caller: Caller, institution_id: uuid.UUID | None) -> None:
@@ -279,10 +281,11 @@ async def _check_institution(session: AsyncSession, caller: Caller, institution_
         select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
     )
     if found is None:
-        raise invalid("institution_id", "no such institution")
+        raise invalid("institution_id", NO_SUCH_INSTITUTION)
 
 
 REPORT_NUMBER_USED = "already used by another case"
+NO_SUCH_INSTITUTION = "no such institution"
 
 
 def check_period(year_start: int, year_end: int | None) -> None:
@@ -314,9 +317,6 @@ async def create_case(session: AsyncSession, caller: Caller, data: CaseCreate) -
     return await get_case(session, caller, case.id)
 
 
-_NOT_NULL = ("title", "state", "year_start", "legal_status", "visibility", "patterns", "sources")
-
-
 async def update_case(
     session: AsyncSession, caller: Caller, case_id: uuid.UUID, version: int, data: CaseUpdate
 ) -> CaseRow:
@@ -325,9 +325,7 @@ async def update_case(
         raise PreconditionFailed(detail="Someone else changed this case; read it again.")
     check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True, exclude={"sources", "patterns"})
-    for name in _NOT_NULL:
-        if name in data.model_fields_set and getattr(data, name) is None:
-            raise invalid(name, "cannot be null")
+    refuse_nulls(data)
     if "state" in changes:
         await ensure_state(session, changes["state"])
     if "institution_id" in changes:

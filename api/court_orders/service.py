@@ -17,7 +17,7 @@ from api.obligations.models import Obligation, Occurrence, is_open
 from api.obligations.schedule import ComplianceStatus
 from api.pagination import PageParams, apply_keyset, split_page
 from api.proceedings.models import Proceeding
-from api.schemas import DocumentaryDate
+from api.schemas import DocumentaryDate, refuse_nulls
 
 _DATES = ("issued_on", "notified_on", "confirmed_on_appeal_on")
 
@@ -149,9 +149,7 @@ async def update_order(
         raise PreconditionFailed(detail="Someone else changed this court order; read it again.")
     check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("title", "visibility"):
-        if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be null")
+    refuse_nulls(data)
     await _check_refs(session, caller, changes.get("court_id"), changes.get("proceeding_id"))
     _apply(order, changes)
     await session.flush()

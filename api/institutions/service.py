@@ -15,6 +15,7 @@ from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, inval
 from api.institutions.models import FormerName, Institution, InstitutionKind, Sector
 from api.institutions.schemas import FormerNameIn, InstitutionCreate, InstitutionUpdate
 from api.pagination import PageParams, apply_keyset, split_page
+from api.schemas import refuse_nulls
 from api.states.service import ensure_state
 from api.text_search import matches
 
@@ -139,9 +140,7 @@ async def update_institution(
         raise PreconditionFailed(detail="Someone else changed this institution; read it again.")
     check_writable(caller, data.visibility, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "kind", "visibility", "former_names"):
-        if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be null")
+    refuse_nulls(data)
     if "state" in changes:
         await ensure_state(session, changes["state"])
     if "parent_id" in changes:

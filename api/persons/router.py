@@ -1,10 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.access import Action, Caller
-from api.deps import IdempotencyKey, IfMatch, Paging, Session, allow
+from api.deps import IdempotencyKey, IfMatch, Paging, Restricted, Session
 from api.errors import problem_responses
 from api.persons import queries, service
 from api.persons.models import LegalSituation
@@ -23,9 +22,6 @@ from api.responses import CSV_RESPONSE_DOC, list_answer, with_etag
 from api.schemas import Page
 from api.write import create_answer
 
-# Admins and editors only, for reading too: viewers and partner keys get 403, whatever their scopes.
-Staff = Annotated[Caller, Depends(allow(Action.restricted))]
-
 router = APIRouter(prefix="/persons", tags=["persons"], responses=problem_responses(401, 403))
 institution_queries_router = APIRouter(
     prefix="/institutions/queries", tags=["persons"], responses=problem_responses(401, 403)
@@ -41,7 +37,9 @@ def _out(row: service.PersonRow) -> PersonOut:
     response_model=Page[MultipleSchoolsItem],
     responses=problem_responses(422),
 )
-async def persons_at_multiple_schools(session: Session, caller: Staff, paging: Paging) -> Page[MultipleSchoolsItem]:
+async def persons_at_multiple_schools(
+    session: Session, caller: Restricted, paging: Paging
+) -> Page[MultipleSchoolsItem]:
     """Persons who held posts at more than one documented school (a school with at least one case), with
     those schools, their cases and the posts."""
     items, next_cursor = await queries.multiple_schools(session, caller, paging)
@@ -51,7 +49,7 @@ async def persons_at_multiple_schools(session: Session, caller: Staff, paging: P
 @institution_queries_router.get(
     "/employing-named", response_model=Page[EmployingNamedItem], responses=problem_responses(422)
 )
-async def schools_employing_named(session: Session, caller: Staff, paging: Paging) -> Page[EmployingNamedItem]:
+async def schools_employing_named(session: Session, caller: Restricted, paging: Paging) -> Page[EmployingNamedItem]:
     """Schools where someone named in a case, and not tried (named, accused or bound over), holds a post
     today (an assignment with no end date)."""
     items, next_cursor = await queries.employing_named(session, caller, paging)
@@ -61,7 +59,9 @@ async def schools_employing_named(session: Session, caller: Staff, paging: Pagin
 @institution_queries_router.get(
     "/shared-appointing-authority", response_model=Page[SharedAuthorityItem], responses=problem_responses(422)
 )
-async def shared_appointing_authority(session: Session, caller: Staff, paging: Paging) -> Page[SharedAuthorityItem]:
+async def shared_appointing_authority(
+    session: Session, caller: Restricted, paging: Paging
+) -> Page[SharedAuthorityItem]:
     """Appointing authorities behind staff posts at two or more institutions, with those posts."""
     items, next_cursor = await queries.shared_appointing_authority(session, caller, paging)
     return Page[SharedAuthorityItem](items=items, next_cursor=next_cursor)
@@ -71,7 +71,7 @@ async def shared_appointing_authority(session: Session, caller: Staff, paging: P
 async def list_persons(
     request: Request,
     session: Session,
-    caller: Staff,
+    caller: Restricted,
     paging: Paging,
     legal_situation: LegalSituation | None = None,
     case_id: Annotated[uuid.UUID | None, Query(description="Persons named in this case")] = None,
@@ -88,7 +88,7 @@ async def list_persons(
 
 @router.post("", status_code=201, response_model=PersonOut, responses=problem_responses(422))
 async def create_person(
-    request: Request, session: Session, caller: Staff, body: PersonCreate, key: IdempotencyKey
+    request: Request, session: Session, caller: Restricted, body: PersonCreate, key: IdempotencyKey
 ) -> Response:
     async def create() -> tuple[PersonOut, str]:
         row = await service.create_person(session, caller, body)
@@ -98,7 +98,7 @@ async def create_person(
 
 
 @router.get("/{person_id}", response_model=PersonOut, responses=problem_responses(404, 422))
-async def get_person(session: Session, caller: Staff, person_id: uuid.UUID, response: Response) -> PersonOut:
+async def get_person(session: Session, caller: Restricted, person_id: uuid.UUID, response: Response) -> PersonOut:
     row = await service.get_person(session, caller, person_id)
     with_etag(response, row.person.version)
     return _out(row)
@@ -106,7 +106,7 @@ async def get_person(session: Session, caller: Staff, person_id: uuid.UUID, resp
 
 @router.patch("/{person_id}", response_model=PersonOut, responses=problem_responses(404, 412, 422, 428))
 async def update_person(
-    session: Session, caller: Staff, person_id: uuid.UUID, version: IfMatch, body: PersonUpdate, response: Response
+    session: Session, caller: Restricted, person_id: uuid.UUID, version: IfMatch, body: PersonUpdate, response: Response
 ) -> PersonOut:
     row = await service.update_person(session, caller, person_id, version, body)
     with_etag(response, row.person.version)
@@ -114,7 +114,7 @@ async def update_person(
 
 
 @router.delete("/{person_id}", status_code=204, responses=problem_responses(404, 412, 422, 428))
-async def delete_person(session: Session, caller: Staff, person_id: uuid.UUID, version: IfMatch) -> Response:
+async def delete_person(session: Session, caller: Restricted, person_id: uuid.UUID, version: IfMatch) -> Response:
     await service.delete_person(session, caller, person_id, version)
     return Response(status_code=204)
 
@@ -125,7 +125,7 @@ async def delete_person(session: Session, caller: Staff, person_id: uuid.UUID, v
     responses={**CSV_RESPONSE_DOC, **problem_responses(404, 422)},
 )
 async def list_assignments(
-    request: Request, session: Session, caller: Staff, paging: Paging, person_id: uuid.UUID
+    request: Request, session: Session, caller: Restricted, paging: Paging, person_id: uuid.UUID
 ) -> Response | Page[AssignmentOut]:
     """The person's posts across institutions over time."""
     rows, next_cursor = await service.list_assignments(session, caller, person_id, paging)
@@ -137,7 +137,12 @@ async def list_assignments(
     "/{person_id}/assignments", status_code=201, response_model=AssignmentOut, responses=problem_responses(404, 422)
 )
 async def create_assignment(
-    request: Request, session: Session, caller: Staff, person_id: uuid.UUID, body: AssignmentCreate, key: IdempotencyKey
+    request: Request,
+    session: Session,
+    caller: Restricted,
+    person_id: uuid.UUID,
+    body: AssignmentCreate,
+    key: IdempotencyKey,
 ) -> Response:
     async def create() -> tuple[AssignmentOut, str]:
         assignment = await service.create_assignment(session, caller, person_id, body)
@@ -153,7 +158,7 @@ async def create_assignment(
 )
 async def update_assignment(
     session: Session,
-    caller: Staff,
+    caller: Restricted,
     person_id: uuid.UUID,
     assignment_id: uuid.UUID,
     version: IfMatch,
@@ -169,7 +174,7 @@ async def update_assignment(
     "/{person_id}/assignments/{assignment_id}", status_code=204, responses=problem_responses(404, 412, 422, 428)
 )
 async def delete_assignment(
-    session: Session, caller: Staff, person_id: uuid.UUID, assignment_id: uuid.UUID, version: IfMatch
+    session: Session, caller: Restricted, person_id: uuid.UUID, assignment_id: uuid.UUID, version: IfMatch
 ) -> Response:
     await service.delete_assignment(session, caller, person_id, assignment_id, version)
     return Response(status_code=204)

@@ -27,7 +27,7 @@ from api.persons import rules
 from api.persons.models import LegalSituation, Person, PersonAssignment, PersonCase, PersonProceeding
 from api.persons.schemas import AssignmentCreate, AssignmentUpdate, PersonCreate, PersonUpdate
 from api.proceedings.models import Proceeding
-from api.schemas import DocumentaryDate
+from api.schemas import DocumentaryDate, refuse_nulls
 
 READ_ACTION = "persons.read"
 
@@ -120,9 +120,9 @@ async def _get(session: AsyncSession, caller: Caller, person_id: uuid.UUID) -> P
     return person
 
 
-async def get_person(session: AsyncSession, caller: Caller, person_id: uuid.UUID, via: str = "detail") -> PersonRow:
+async def get_person(session: AsyncSession, caller: Caller, person_id: uuid.UUID) -> PersonRow:
     row = (await _rows(session, caller, [await _get(session, caller, person_id)]))[0]
-    await audit_reads(session, caller, [person_id], via)
+    await audit_reads(session, caller, [person_id], "detail")
     return row
 
 
@@ -170,7 +170,8 @@ async def _replace_links(
     )
     key = "case_id" if link is PersonCase else "proceeding_id"
     have = {getattr(row, key): row for row in current}
-    removed = [row for value, row in have.items() if value not in set(wanted)]
+    keep = set(wanted)
+    removed = [row for value, row in have.items() if value not in keep]
     added = [value for value in wanted if value not in have]
     for row in removed:
         await session.delete(row)
@@ -202,18 +203,13 @@ async def create_person(session: AsyncSession, caller: Caller, data: PersonCreat
     return (await _rows(session, caller, [person]))[0]
 
 
-_PERSON_NOT_NULL = ("name", "aliases", "legal_situation", "case_ids", "proceeding_ids")
-
-
 async def update_person(
     session: AsyncSession, caller: Caller, person_id: uuid.UUID, version: int, data: PersonUpdate
 ) -> PersonRow:
     person = await _get(session, caller, person_id)
     if person.version != version:
         raise PreconditionFailed(detail="Someone else changed this person; read it again.")
-    for name in _PERSON_NOT_NULL:
-        if name in data.model_fields_set and getattr(data, name) is None:
-            raise invalid(name, "cannot be null")
+    refuse_nulls(data)
     if data.case_ids is not None:
         await _check_ids(session, caller, "case_ids", Case, data.case_ids, "case")
     if data.proceeding_ids is not None:
@@ -309,7 +305,6 @@ async def create_assignment(
     return assignment
 
 
-_ASSIGNMENT_NOT_NULL = ("institution_id", "role")
 _DATES = ("started_on", "ended_on")
 
 
@@ -333,9 +328,7 @@ async def update_assignment(
     if assignment.version != version:
         raise PreconditionFailed(detail="Someone else changed this assignment; read it again.")
     sent = set(data.model_fields_set)
-    for name in _ASSIGNMENT_NOT_NULL:
-        if name in sent and getattr(data, name) is None:
-            raise invalid(name, "cannot be null")
+    refuse_nulls(data)
     if "institution_id" in sent:
         await _check_institution(session, caller, "institution_id", data.institution_id)
     if "appointed_by_id" in sent:

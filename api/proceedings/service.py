@@ -29,7 +29,7 @@ from api.proceedings.models import (
     proceeding_cases,
 )
 from api.proceedings.schemas import MeasureCreate, MeasureUpdate, ProceedingCreate, ProceedingUpdate
-from api.schemas import DocumentaryDate
+from api.schemas import DocumentaryDate, refuse_nulls
 
 _links = proceeding_cases.c
 
@@ -232,9 +232,6 @@ async def create_proceeding(session: AsyncSession, caller: Caller, data: Proceed
     return await get_proceeding(session, caller, proceeding.id)
 
 
-_PROCEEDING_NOT_NULL = ("kind", "title", "status", "visibility", "case_ids")
-
-
 async def update_proceeding(
     session: AsyncSession, caller: Caller, proceeding_id: uuid.UUID, version: int, data: ProceedingUpdate
 ) -> ProceedingRow:
@@ -242,9 +239,7 @@ async def update_proceeding(
     if proceeding.version != version:
         raise PreconditionFailed(detail="Someone else changed this proceeding; read it again.")
     check_writable(caller, data.visibility, data.model_fields_set)
-    for name in _PROCEEDING_NOT_NULL:
-        if name in data.model_fields_set and getattr(data, name) is None:
-            raise invalid(name, "cannot be null")
+    refuse_nulls(data)
     changes = data.model_dump(exclude_unset=True, exclude={"opened_on", "case_ids"})
     if "authority_id" in changes:
         await _check_authority(session, caller, changes["authority_id"])
@@ -335,9 +330,6 @@ async def create_measure(
     return measure
 
 
-_MEASURE_NOT_NULL = ("description", "status")
-
-
 async def update_measure(
     session: AsyncSession, caller: Caller, measure_id: uuid.UUID, version: int, data: MeasureUpdate
 ) -> InvestigativeMeasure:
@@ -346,9 +338,7 @@ async def update_measure(
         raise PreconditionFailed(detail="Someone else changed this measure; read it again.")
     sent = set(data.model_fields_set)
     check_writable(caller, None, sent)
-    for name in _MEASURE_NOT_NULL:
-        if name in sent and getattr(data, name) is None:
-            raise invalid(name, "cannot be null")
+    refuse_nulls(data)
     requested_on = (
         data.requested_on
         if "requested_on" in sent

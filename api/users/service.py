@@ -14,6 +14,7 @@ from api import text_search
 from api.auth.service import revoke_all_sessions
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.pagination import PageParams, apply_keyset, split_page
+from api.schemas import refuse_nulls
 from api.security import hash_password
 from api.users.models import Role, User
 from api.users.schemas import UserUpdate, check_email, check_password
@@ -129,9 +130,7 @@ async def update_user(session: AsyncSession, user_id: uuid.UUID, version: int, d
     if user.version != version:
         raise PreconditionFailed(detail="Someone else changed this user; read it again.")
     changes = data.model_dump(exclude_unset=True)
-    for required in ("role", "is_active", "password"):
-        if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be null")
+    refuse_nulls(data)
     role: Role = changes.get("role", user.role)
     is_active: bool = changes.get("is_active", user.is_active)
     await _ensure_an_admin_remains(session, user, role, is_active)
