@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.errors import DomainError
 from api.serve import configure_logging, database_url
+
+if TYPE_CHECKING:
+    from api.db import Database
 
 app = typer.Typer(
     help="Vigía: documentation of organized sexual violence against children in schools.",
@@ -90,15 +93,25 @@ def operator() -> str:
 def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction (committed when it returns) on the database in use."""
     from api.audit import service as audit
+
+    async def run(db: "Database") -> T:
+        async with db.transaction() as session:
+            audit.set_actor(session, operator())
+            await audit.serialize_writes(session)  # before any row lock, as every writer does
+            return await work(session)
+
+    return on_database(settings, run)
+
+
+def on_database(settings: Settings, work: Callable[["Database"], Awaitable[T]], *, domain_exit: int = 1) -> T:
+    """Run `work` with the database in use (started for it if embedded); a domain error is reported and
+    exits with `domain_exit`, an unreachable database fails the command."""
     from api.db import Database, create_engine
 
     async def run(url: str) -> T:
         db = Database.from_engine(create_engine(url, settings))
         try:
-            async with db.transaction() as session:
-                audit.set_actor(session, operator())
-                await audit.serialize_writes(session)  # before any row lock, as every writer does
-                return await work(session)
+            return await work(db)
         finally:
             await db.dispose()
 
@@ -107,7 +120,7 @@ def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[
             return asyncio.run(run(url))
         except DomainError as exc:
             report_domain_error(exc)
-            raise typer.Exit(1) from None
+            raise typer.Exit(domain_exit) from None
         except OSError as exc:
             fail(f"the database is unreachable ({type(exc).__name__})")
 
@@ -365,36 +378,24 @@ def cases_import(
     the batches before it stay committed and the command says which --start-row resumes (exit 5)."""
     from api.access import SYSTEM
     from api.cases import importer
-    from api.db import Database, create_engine
     from api.orm import Visibility
 
     settings = _settings(ctx)
     default = Visibility(visibility.value) if visibility is not None else None
 
-    async def run(url: str) -> importer.ImportReport:
-        db = Database.from_engine(create_engine(url, settings))
-        try:
-            return await importer.import_file(
-                db,
-                file,
-                caller=SYSTEM,
-                actor=operator(),
-                batch_size=batch,
-                default_visibility=default,
-                dry_run=dry_run,
-                start_row=start_row,
-            )
-        finally:
-            await db.dispose()
+    async def run(db: "Database") -> importer.ImportReport:
+        return await importer.import_file(
+            db,
+            file,
+            caller=SYSTEM,
+            actor=operator(),
+            batch_size=batch,
+            default_visibility=default,
+            dry_run=dry_run,
+            start_row=start_row,
+        )
 
-    with database_url(settings) as url:
-        try:
-            report = asyncio.run(run(url))
-        except DomainError as exc:
-            report_domain_error(exc)
-            raise typer.Exit(2) from None
-        except OSError as exc:
-            fail(f"the database is unreachable ({type(exc).__name__})")
+    report = on_database(settings, run, domain_exit=2)
     for refusal in report.refused:
         typer.echo(f"row {refusal.row}: {refusal.field}: {refusal.message}")
     done = "would be imported (dry run: nothing written)" if dry_run else "imported"
