@@ -25,6 +25,7 @@ from api.obligations import schedule as rules
 from api.obligations import service as obligations
 from api.obligations.models import Obligation, Occurrence
 from api.pagination import PageParams, apply_keyset, split_page
+from api.references import check_visible_institution
 
 FEDERAL = rules.WorkCalendar()
 
@@ -80,19 +81,11 @@ async def get_closure(session: AsyncSession, caller: Caller, closure_id: uuid.UU
     return closure
 
 
-async def _check_institution(session: AsyncSession, caller: Caller, institution_id: uuid.UUID) -> None:
-    found = await session.scalar(
-        select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
-    )
-    if found is None:
-        raise invalid("institution_id", "no such institution")
-
-
 async def create_closure(
     session: AsyncSession, caller: Caller, data: ClosureCreate, today: date
 ) -> tuple[Closure, list[MovedDueDate]]:
     check_period(data.starts_on, data.ends_on)
-    await _check_institution(session, caller, data.institution_id)
+    await check_visible_institution(session, caller, "institution_id", data.institution_id)
     closure = Closure(
         institution_id=data.institution_id, starts_on=data.starts_on, ends_on=data.ends_on, reason=data.reason
     )
@@ -112,7 +105,7 @@ async def update_closure(
         if value is None:
             raise invalid(name, "cannot be null")
     if "institution_id" in changes:
-        await _check_institution(session, caller, changes["institution_id"])
+        await check_visible_institution(session, caller, "institution_id", changes["institution_id"])
     check_period(changes.get("starts_on", closure.starts_on), changes.get("ends_on", closure.ends_on))
     courts = {closure.institution_id}
     for name, value in changes.items():

@@ -39,6 +39,7 @@ from api.db import Database
 from api.errors import DomainError, invalid
 from api.institutions.models import Institution
 from api.orm import Visibility, new_id
+from api.references import NO_SUCH_INSTITUTION
 from api.states.models import State
 from api.states.service import NOT_A_STATE
 
@@ -213,7 +214,7 @@ async def _check_references(
         if data.state not in known_states:
             refused.append(Refusal(number, "state", NOT_A_STATE))
         elif data.institution_id is not None and data.institution_id not in known_institutions:
-            refused.append(Refusal(number, "institution_id", case_service.NO_SUCH_INSTITUTION))
+            refused.append(Refusal(number, "institution_id", NO_SUCH_INSTITUTION))
         elif data.report_number is not None and data.report_number in used:
             refused.append(Refusal(number, "report_number", case_service.REPORT_NUMBER_USED))
         else:

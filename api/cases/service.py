@@ -20,6 +20,7 @@ from api.cases.schemas import CaseCreate, CaseLinkCreate, CaseUpdate, SourceIn
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, invalid
 from api.institutions.models import Institution, Sector
 from api.pagination import MAX_LIMIT, PageParams, SortKey, apply_keyset, by_creation, decode_cursor, keyset, split_page
+from api.references import check_visible_institution
 from api.schemas import DocumentaryDate, refuse_nulls
 from api.states.service import ensure_state
 from api.text_search import matches
@@ -274,18 +275,7 @@ def source_values(position: int, source: SourceIn) -> dict[str, Any]:
     }
 
 
-async def _check_institution(session: AsyncSession, caller: Caller, institution_id: uuid.UUID | None) -> None:
-    if institution_id is None:
-        return
-    found = await session.scalar(
-        select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
-    )
-    if found is None:
-        raise invalid("institution_id", NO_SUCH_INSTITUTION)
-
-
 REPORT_NUMBER_USED = "already used by another case"
-NO_SUCH_INSTITUTION = "no such institution"
 
 
 def check_period(year_start: int, year_end: int | None) -> None:
@@ -308,7 +298,7 @@ async def _flush(session: AsyncSession) -> None:
 async def create_case(session: AsyncSession, caller: Caller, data: CaseCreate) -> CaseRow:
     check_writable(caller, data.visibility, data.model_fields_set)
     await ensure_state(session, data.state)
-    await _check_institution(session, caller, data.institution_id)
+    await check_visible_institution(session, caller, "institution_id", data.institution_id)
     values = data.model_dump(exclude={"sources", "patterns"})
     case = Case(**values, patterns=[p.value for p in data.patterns], sources=_sources(data.sources))
     check_period(case.year_start, case.year_end)
@@ -329,7 +319,7 @@ async def update_case(
     if "state" in changes:
         await ensure_state(session, changes["state"])
     if "institution_id" in changes:
-        await _check_institution(session, caller, changes["institution_id"])
+        await check_visible_institution(session, caller, "institution_id", changes["institution_id"])
     for name, value in changes.items():
         setattr(case, name, value)
     if data.patterns is not None:

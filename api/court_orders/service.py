@@ -5,18 +5,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, check_writable, visible
 from api.court_orders.models import CourtOrder
 from api.court_orders.schemas import Compliance, CourtOrderCreate, CourtOrderOut, CourtOrderUpdate
 from api.errors import NotFound, PreconditionFailed, invalid
-from api.institutions.models import Institution
 from api.obligations.models import Obligation, Occurrence, is_open
 from api.obligations.schedule import ComplianceStatus
 from api.pagination import PageParams, apply_keyset, split_page
 from api.proceedings.models import Proceeding
+from api.references import check_visible_institution
 from api.schemas import DocumentaryDate, refuse_nulls
 
 _DATES = ("issued_on", "notified_on", "confirmed_on_appeal_on")
@@ -103,14 +103,7 @@ def to_out(order: CourtOrder, compliance: Compliance) -> CourtOrderOut:
 async def _check_refs(
     session: AsyncSession, caller: Caller, court_id: uuid.UUID | None, proceeding_id: uuid.UUID | None
 ) -> None:
-    if (
-        court_id is not None
-        and await session.scalar(
-            select(Institution.id).where(and_(Institution.id == court_id, visible(caller, Institution.visibility)))
-        )
-        is None
-    ):
-        raise invalid("court_id", "no such institution")
+    await check_visible_institution(session, caller, "court_id", court_id)
     if (
         proceeding_id is not None
         and await session.scalar(

@@ -35,6 +35,8 @@ from api.obligations.schemas import (
     StatusChangeOut,
 )
 from api.pagination import PageParams, apply_keyset, split_page
+from api.references import check_visible_institution
+from api.schemas import refuse_nulls
 
 ComplianceStatus = rules.ComplianceStatus
 
@@ -158,14 +160,6 @@ async def visible_order(session: AsyncSession, caller: Caller, order_id: uuid.UU
     return order
 
 
-async def _check_obligated(session: AsyncSession, caller: Caller, institution_id: uuid.UUID) -> None:
-    found = await session.scalar(
-        select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
-    )
-    if found is None:
-        raise invalid("obligated_id", "no such institution")
-
-
 async def _flush(session: AsyncSession) -> None:
     try:
         await session.flush()
@@ -264,7 +258,7 @@ async def create_obligation(
 ) -> Obligation:
     order = await visible_order(session, caller, order_id)
     check_writable(caller, None, data.model_fields_set)
-    await _check_obligated(session, caller, data.obligated_id)
+    await check_visible_institution(session, caller, "obligated_id", data.obligated_id)
     schedule = _schedule(data.schedule)
     kind = data.kind or (_KIND_OF[type(schedule)] if schedule else ObligationKind.one_off)
     _check_kind(kind, schedule)
@@ -293,11 +287,9 @@ async def update_obligation(
         raise PreconditionFailed(detail="Someone else changed this obligation; read it again.")
     check_writable(caller, None, data.model_fields_set)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("number", "description", "obligated_id", "kind"):
-        if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be null")
+    refuse_nulls(data)
     if "obligated_id" in changes:
-        await _check_obligated(session, caller, changes["obligated_id"])
+        await check_visible_institution(session, caller, "obligated_id", changes["obligated_id"])
     if "schedule" in changes or "kind" in changes:
         schedule = _schedule(changes["schedule"]) if "schedule" in changes else _schedule(obligation.schedule)
         _check_kind(changes.get("kind") or obligation.kind, schedule)

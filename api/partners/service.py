@@ -17,6 +17,7 @@ from api.partners import keys
 from api.partners.models import ApiKey, Partner
 from api.partners.schemas import ApiKeyCreate, PartnerCreate, PartnerUpdate
 from api.ratelimit import service as ratelimit
+from api.schemas import refuse_nulls
 
 # Writing last_used_at on every request would make each read a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -63,9 +64,8 @@ async def update_partner(session: AsyncSession, partner_id: uuid.UUID, version: 
     partner = await get_partner(session, partner_id)
     if partner.version != version:
         raise PreconditionFailed(detail="Someone else changed this partner; read it again.")
+    refuse_nulls(data)
     for name, value in data.model_dump(exclude_unset=True).items():
-        if value is None and name in ("name", "is_active"):
-            raise invalid(name, "cannot be null")
         setattr(partner, name, value)
     await _flush_name(session)
     return partner

@@ -19,14 +19,14 @@ from api import text_search
 from api.access import Caller, sees_persons, visible
 from api.audit import service as audit
 from api.cases.models import Case
-from api.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
-from api.institutions.models import Institution
+from api.errors import NotFound, PreconditionFailed, invalid
 from api.orm import Visibility
 from api.pagination import PageParams, apply_keyset, split_page
 from api.persons import rules
 from api.persons.models import LegalSituation, Person, PersonAssignment, PersonCase, PersonProceeding
 from api.persons.schemas import AssignmentCreate, AssignmentUpdate, PersonCreate, PersonUpdate
 from api.proceedings.models import Proceeding
+from api.references import check_visible_ids, check_visible_institution
 from api.schemas import DocumentaryDate, refuse_nulls
 
 READ_ACTION = "persons.read"
@@ -136,19 +136,6 @@ async def list_persons(
     return rows, next_cursor
 
 
-async def _check_ids(
-    session: AsyncSession, caller: Caller, field: str, model: Any, ids: Sequence[uuid.UUID], what: str
-) -> None:
-    if not ids:
-        return
-    found = set(
-        (await session.scalars(select(model.id).where(model.id.in_(ids), visible(caller, model.visibility)))).all()
-    )
-    errors = [FieldError(f"{field}.{i}", f"no such {what}") for i, value in enumerate(ids) if value not in found]
-    if errors:
-        raise InvalidInput(detail="; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
-
-
 async def _replace_links(
     session: AsyncSession,
     caller: Caller,
@@ -186,8 +173,8 @@ def _touch(person: Person) -> None:
 
 
 async def create_person(session: AsyncSession, caller: Caller, data: PersonCreate) -> PersonRow:
-    await _check_ids(session, caller, "case_ids", Case, data.case_ids, "case")
-    await _check_ids(session, caller, "proceeding_ids", Proceeding, data.proceeding_ids, "proceeding")
+    await check_visible_ids(session, caller, "case_ids", Case, data.case_ids, "case")
+    await check_visible_ids(session, caller, "proceeding_ids", Proceeding, data.proceeding_ids, "proceeding")
     person = Person(
         name=data.name,
         aliases=list(data.aliases),
@@ -211,9 +198,9 @@ async def update_person(
         raise PreconditionFailed(detail="Someone else changed this person; read it again.")
     refuse_nulls(data)
     if data.case_ids is not None:
-        await _check_ids(session, caller, "case_ids", Case, data.case_ids, "case")
+        await check_visible_ids(session, caller, "case_ids", Case, data.case_ids, "case")
     if data.proceeding_ids is not None:
-        await _check_ids(session, caller, "proceeding_ids", Proceeding, data.proceeding_ids, "proceeding")
+        await check_visible_ids(session, caller, "proceeding_ids", Proceeding, data.proceeding_ids, "proceeding")
     changes = data.model_dump(exclude_unset=True, exclude={"case_ids", "proceeding_ids"})
     for name, value in changes.items():
         setattr(person, name, list(value) if name == "aliases" else value)
@@ -242,18 +229,6 @@ async def delete_person(session: AsyncSession, caller: Caller, person_id: uuid.U
 
 
 # --- assignments -------------------------------------------------------------------------------
-
-
-async def _check_institution(
-    session: AsyncSession, caller: Caller, field: str, institution_id: uuid.UUID | None
-) -> None:
-    if institution_id is None:
-        return
-    found = await session.scalar(
-        select(Institution.id).where(Institution.id == institution_id, visible(caller, Institution.visibility))
-    )
-    if found is None:
-        raise invalid(field, "no such institution")
 
 
 def _check_period(started_on: DocumentaryDate | None, ended_on: DocumentaryDate | None, sent: set[str]) -> None:
@@ -290,8 +265,8 @@ async def create_assignment(
     session: AsyncSession, caller: Caller, person_id: uuid.UUID, data: AssignmentCreate
 ) -> PersonAssignment:
     person = await _get(session, caller, person_id)
-    await _check_institution(session, caller, "institution_id", data.institution_id)
-    await _check_institution(session, caller, "appointed_by_id", data.appointed_by_id)
+    await check_visible_institution(session, caller, "institution_id", data.institution_id)
+    await check_visible_institution(session, caller, "appointed_by_id", data.appointed_by_id)
     _check_period(data.started_on, data.ended_on, set(data.model_fields_set))
     values = data.model_dump(exclude={"started_on", "ended_on"})
     assignment = PersonAssignment(
@@ -330,9 +305,9 @@ async def update_assignment(
     sent = set(data.model_fields_set)
     refuse_nulls(data)
     if "institution_id" in sent:
-        await _check_institution(session, caller, "institution_id", data.institution_id)
+        await check_visible_institution(session, caller, "institution_id", data.institution_id)
     if "appointed_by_id" in sent:
-        await _check_institution(session, caller, "appointed_by_id", data.appointed_by_id)
+        await check_visible_institution(session, caller, "appointed_by_id", data.appointed_by_id)
     dates = {name: _date_after(assignment, data, name) for name in _DATES}
     _check_period(dates["started_on"], dates["ended_on"], sent)
     changes = data.model_dump(exclude_unset=True, exclude=set(_DATES))

@@ -17,8 +17,7 @@ from api.access import Caller, check_writable, visible
 from api.audit import service as audit
 from api.cases.models import Case
 from api.clock import today
-from api.errors import FieldError, InvalidInput, NotFound, PreconditionFailed, invalid
-from api.institutions.models import Institution
+from api.errors import NotFound, PreconditionFailed, invalid
 from api.pagination import PageParams, apply_keyset, split_page
 from api.proceedings.models import (
     InvestigativeMeasure,
@@ -29,6 +28,7 @@ from api.proceedings.models import (
     proceeding_cases,
 )
 from api.proceedings.schemas import MeasureCreate, MeasureUpdate, ProceedingCreate, ProceedingUpdate
+from api.references import check_visible_ids, check_visible_institution
 from api.schemas import DocumentaryDate, refuse_nulls
 
 _links = proceeding_cases.c
@@ -149,27 +149,6 @@ async def list_proceedings(
     return await _rows(session, caller, proceedings), next_cursor
 
 
-async def _check_authority(session: AsyncSession, caller: Caller, authority_id: uuid.UUID | None) -> None:
-    if authority_id is None:
-        return
-    found = await session.scalar(
-        select(Institution.id).where(Institution.id == authority_id, visible(caller, Institution.visibility))
-    )
-    if found is None:
-        raise invalid("authority_id", "no such institution")
-
-
-async def _check_cases(session: AsyncSession, caller: Caller, case_ids: Sequence[uuid.UUID]) -> None:
-    if not case_ids:
-        return
-    found = set(
-        (await session.scalars(select(Case.id).where(Case.id.in_(case_ids), visible(caller, Case.visibility)))).all()
-    )
-    errors = [FieldError(f"case_ids.{i}", "no such case") for i, case_id in enumerate(case_ids) if case_id not in found]
-    if errors:
-        raise InvalidInput(detail="; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
-
-
 async def _replace_cases(
     session: AsyncSession, caller: Caller, proceeding: Proceeding, case_ids: Sequence[uuid.UUID]
 ) -> bool:
@@ -221,9 +200,9 @@ def _touch(proceeding: Proceeding) -> None:
 
 async def create_proceeding(session: AsyncSession, caller: Caller, data: ProceedingCreate) -> ProceedingRow:
     check_writable(caller, data.visibility, data.model_fields_set)
-    await _check_authority(session, caller, data.authority_id)
+    await check_visible_institution(session, caller, "authority_id", data.authority_id)
     _check_not_future("opened_on", data.opened_on)
-    await _check_cases(session, caller, data.case_ids)
+    await check_visible_ids(session, caller, "case_ids", Case, data.case_ids, "case")
     values = data.model_dump(exclude={"opened_on", "case_ids"})
     proceeding = Proceeding(**values, **DocumentaryDate.columns("opened_on", data.opened_on))
     session.add(proceeding)
@@ -242,12 +221,12 @@ async def update_proceeding(
     refuse_nulls(data)
     changes = data.model_dump(exclude_unset=True, exclude={"opened_on", "case_ids"})
     if "authority_id" in changes:
-        await _check_authority(session, caller, changes["authority_id"])
+        await check_visible_institution(session, caller, "authority_id", changes["authority_id"])
     if "opened_on" in data.model_fields_set:
         _check_not_future("opened_on", data.opened_on)
         changes.update(DocumentaryDate.columns("opened_on", data.opened_on))
     if data.case_ids is not None:
-        await _check_cases(session, caller, data.case_ids)
+        await check_visible_ids(session, caller, "case_ids", Case, data.case_ids, "case")
     for name, value in changes.items():
         setattr(proceeding, name, value)
     if data.case_ids is not None and await _replace_cases(session, caller, proceeding, data.case_ids):
