@@ -2,7 +2,7 @@
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, Integer, MetaData, String, func
@@ -68,6 +68,12 @@ class RecordMixin:
         # editors can never silently overwrite each other even past the If-Match check.
         # eager_defaults: server-set timestamps come back through RETURNING, with no extra query.
         return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]
+
+    def touch(self) -> None:
+        """Force an UPDATE of the row, so that its version (the ETag) moves with what hangs from it (a list
+        of links). A value, not `func.now()`: a server-side value is reset by the flush before the audit
+        listener sees it, and the update would go unrecorded."""
+        self.updated_at = datetime.now(UTC)
 
 
 class VisibilityMixin:

@@ -139,3 +139,8 @@ class CaseLink(RecordMixin, Base):
     case_b_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
     reason: Mapped[LinkReason] = mapped_column(text_enum(LinkReason, "link_reason"), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# Cases listed under another record (a person's, a proceeding's, a school's): in the report's order, the
+# ones without a report number last.
+IN_REPORT_ORDER = (Case.report_number.asc().nulls_last(), Case.created_at, Case.id)

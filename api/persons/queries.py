@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import Caller, visible
-from api.cases.models import Case
+from api.cases.models import IN_REPORT_ORDER, Case
 from api.institutions.models import Institution, InstitutionKind
 from api.pagination import PageParams, apply_keyset, split_page
 from api.persons import rules
@@ -78,7 +78,7 @@ async def multiple_schools(
     for institution_id, case_id in await session.execute(
         select(Case.institution_id, Case.id)
         .where(Case.institution_id.in_(school_ids), visible(caller, Case.visibility))
-        .order_by(Case.institution_id, Case.report_number.asc().nulls_last(), Case.created_at, Case.id)
+        .order_by(Case.institution_id, *IN_REPORT_ORDER)
     ):
         if institution_id is not None:
             cases_at[institution_id].append(case_id)
@@ -146,7 +146,7 @@ async def employing_named(
         select(PersonCase.person_id, PersonCase.case_id)
         .join(Case, Case.id == PersonCase.case_id)
         .where(PersonCase.person_id.in_(person_ids), visible(caller, Case.visibility))
-        .order_by(PersonCase.person_id, Case.report_number.asc().nulls_last(), Case.created_at, Case.id)
+        .order_by(PersonCase.person_id, *IN_REPORT_ORDER)
     ):
         cases_of[person_id].append(case_id)
     items = []

@@ -9,7 +9,6 @@ audited by the flush listener, links included (they are mapped rows).
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import text_search
 from api.access import Caller, sees_persons, visible
 from api.audit import service as audit
-from api.cases.models import Case
+from api.cases.models import IN_REPORT_ORDER, Case
 from api.errors import NotFound, PreconditionFailed, invalid
 from api.orm import Visibility
 from api.pagination import PageParams, apply_keyset, split_page
@@ -91,7 +90,7 @@ async def _links_of(
         select(PersonCase.person_id, PersonCase.case_id)
         .join(Case, Case.id == PersonCase.case_id)
         .where(PersonCase.person_id.in_(person_ids), visible(caller, Case.visibility))
-        .order_by(PersonCase.person_id, Case.report_number.asc().nulls_last(), Case.created_at, Case.id)
+        .order_by(PersonCase.person_id, *IN_REPORT_ORDER)
     )
     for person_id, case_id in case_rows:
         cases[person_id].append(case_id)
@@ -166,12 +165,6 @@ async def _replace_links(
     return bool(removed or added)
 
 
-def _touch(person: Person) -> None:
-    """Force an UPDATE of the person: the version (ETag) moves with its lists of cases and proceedings.
-    A value, not `func.now()`, so that the audit listener sees the change."""
-    person.updated_at = datetime.now(UTC)
-
-
 async def create_person(session: AsyncSession, caller: Caller, data: PersonCreate) -> PersonRow:
     await check_visible_ids(session, caller, "case_ids", Case, data.case_ids, "case")
     await check_visible_ids(session, caller, "proceeding_ids", Proceeding, data.proceeding_ids, "proceeding")
@@ -210,7 +203,7 @@ async def update_person(
     if data.proceeding_ids is not None:
         moved |= await _replace_links(session, caller, person, PersonProceeding, Proceeding, data.proceeding_ids)
     if moved:
-        _touch(person)
+        person.touch()
     await session.flush()
     return (await _rows(session, caller, [person]))[0]
 

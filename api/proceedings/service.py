@@ -7,7 +7,6 @@ The cases a proceeding is about are shown, and replaced, only among those the ca
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import text_search
 from api.access import Caller, check_writable, visible
 from api.audit import service as audit
-from api.cases.models import Case
+from api.cases.models import IN_REPORT_ORDER, Case
 from api.clock import today
 from api.errors import NotFound, PreconditionFailed, invalid
 from api.pagination import PageParams, apply_keyset, split_page
@@ -98,7 +97,7 @@ async def _case_ids_of(
         select(_links.proceeding_id, _links.case_id)
         .join(Case, Case.id == _links.case_id)
         .where(_links.proceeding_id.in_(proceeding_ids), visible(caller, Case.visibility))
-        .order_by(_links.proceeding_id, Case.report_number.asc().nulls_last(), Case.created_at, Case.id)
+        .order_by(_links.proceeding_id, *IN_REPORT_ORDER)
     )
     for proceeding_id, case_id in rows:
         found[proceeding_id].append(case_id)
@@ -190,14 +189,6 @@ async def _replace_cases(
     return True
 
 
-def _touch(proceeding: Proceeding) -> None:
-    """Force an UPDATE of the proceeding's row: its version (the ETag) moves with its case list.
-
-    A value, not `func.now()`: a server-side value is reset by the flush before the audit listener sees
-    it, and the update would go unrecorded."""
-    proceeding.updated_at = datetime.now(UTC)
-
-
 async def create_proceeding(session: AsyncSession, caller: Caller, data: ProceedingCreate) -> ProceedingRow:
     check_writable(caller, data.visibility, data.model_fields_set)
     await check_visible_institution(session, caller, "authority_id", data.authority_id)
@@ -230,7 +221,7 @@ async def update_proceeding(
     for name, value in changes.items():
         setattr(proceeding, name, value)
     if data.case_ids is not None and await _replace_cases(session, caller, proceeding, data.case_ids):
-        _touch(proceeding)
+        proceeding.touch()
     await session.flush()
     return await get_proceeding(session, caller, proceeding.id)
 
