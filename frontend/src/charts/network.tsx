@@ -1,7 +1,7 @@
 // Loaded lazily (dynamic import): d3-force and the drawing stay out of every other page.
 import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationNodeDatum } from 'd3-force';
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { EDGE_STYLE, type Graph, NODE_STYLE, shapePath } from '../connections/graph';
+import { EDGE_STYLE, type Graph, NODE_STYLE, degrees, shapePath } from '../connections/graph';
 import { truncate } from '../format';
 import { useI18n } from '../i18n';
 
@@ -41,8 +41,7 @@ export function layout(graph: Graph, previous: Map<string, Point>, center: strin
     return { id: n.id };
   });
   const fresh = previous.size === 0;
-  const degree = new Map<string, number>();
-  for (const e of graph.edges) for (const end of [e.source, e.target]) degree.set(end, (degree.get(end) ?? 0) + 1);
+  const degree = degrees(graph);
   // Around a hub, the ring of its neighbours needs room for their labels: the edge grows with its degree.
   const distance = (e: { source: string | SimNode; target: string | SimNode }) => {
     const id = (end: string | SimNode) => (typeof end === 'string' ? end : end.id);
@@ -97,6 +96,7 @@ export function NetworkGraph({
   const w = Math.max(...xs, 0) - minX + pad;
   const h = Math.max(...ys, 0) - minY + pad;
   const at = (id: string) => placed.get(id) ?? { x: 0, y: 0 };
+  const linkCount = degrees(graph);
   // Zooming closes in on the selected node (or the middle of the drawing when none is).
   const [zoom, setZoom] = useState(1);
   const focus = selected && placed.has(selected) ? at(selected) : { x: minX + w / 2, y: minY + h / 2 };
@@ -153,7 +153,7 @@ export function NetworkGraph({
             const style = NODE_STYLE[node.kind];
             const isCenter = node.id === center;
             const text = `${l('node_kind', node.kind)}: ${node.label}${node.detail ? ` (${node.detail})` : ''}`;
-            const links = graph.edges.filter((e) => e.source === node.id || e.target === node.id).length;
+            const links = linkCount.get(node.id) ?? 0;
             return (
               <g
                 key={node.id}

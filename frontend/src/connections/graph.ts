@@ -135,6 +135,13 @@ export function localDetail(detail: string | null, stateName: (code: string) => 
   return detail.replace(/\bMX-[A-Z]{3}\b/g, (code) => stateName(code)).replace(/\b(\d{4})-(\d{4})\b/g, '$1–$2');
 }
 
+/** How many edges touch each node (a node without any is absent). */
+export function degrees(graph: Pick<Graph, 'edges'>): Map<string, number> {
+  const degree = new Map<string, number>();
+  for (const e of graph.edges) for (const end of [e.source, e.target]) degree.set(end, (degree.get(end) ?? 0) + 1);
+  return degree;
+}
+
 /** A node's edges, each with the node at its other end. */
 export function neighbours(graph: Graph, id: string): { edge: GraphEdge; other: GraphNode }[] {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));

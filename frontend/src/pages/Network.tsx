@@ -7,6 +7,7 @@ import type { PageProps } from '../app';
 import { Button, ErrorNotice, Loading, Notice, PageHeader, Section, useAsync } from '../components/ui';
 import {
   EDGE_KINDS,
+  degrees,
   type EdgeKind,
   type Graph,
   type GraphNode,
@@ -184,7 +185,7 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
 
   const shown = visibleGraph(graph, kinds, center);
   const countByKind = (kind: EdgeKind) => graph.edges.filter((e) => e.kind === kind).length;
-  const linksOf = (id: string) => shown.edges.filter((e) => e.source === id || e.target === id).length;
+  const linkCount = degrees(shown);
   const node = selected ? graph.nodes.find((x) => x.id === selected) ?? null : null;
   const nodeKindsShown = NODE_KINDS.filter((k) => graph.nodes.some((x) => x.kind === k));
 
@@ -284,7 +285,7 @@ function NetworkView({ center, depth }: { center: string; depth: number }) {
                       <ShapeSwatch kind={x.kind} /> {l('node_kind', x.kind)}
                     </td>
                     <td>{localDetail(x.detail, stateName) ?? '—'}</td>
-                    <td class="num">{linksOf(x.id)}</td>
+                    <td class="num">{linkCount.get(x.id) ?? 0}</td>
                     <td class="actions">
                       <Button
                         variant="link"
